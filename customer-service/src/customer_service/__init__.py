@@ -1,0 +1,1 @@
+"""customer-service: Netflux customers and their recommendations."""

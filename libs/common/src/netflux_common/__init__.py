@@ -1,0 +1,1 @@
+"""Code both Netflux services share; anything service-specific belongs in the service."""

@@ -1,0 +1,58 @@
+"""The application factory both services build on: logging, database, problems, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from netflux_common import health
+from netflux_common.db import Database
+from netflux_common.logging import configure_logging
+from netflux_common.problems import install_problem_handlers
+from netflux_common.settings import ServiceSettings
+
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[object]]
+
+
+def create_service_app(
+    *,
+    name: str,
+    description: str,
+    settings: ServiceSettings,
+    routers: Iterable[APIRouter],
+    lifespan_hook: LifespanHook | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings, application_name=name)
+        app.state.database = database
+        try:
+            async with lifespan_hook(app) if lifespan_hook else nullcontext():
+                yield
+        finally:
+            await database.dispose()
+
+    configure_logging(settings.log_level)
+    app = FastAPI(title=name, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run with uvicorn; on SIGTERM (what ECS sends) it drains in-flight requests, then exits."""
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # keep the format configure_logging set
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )

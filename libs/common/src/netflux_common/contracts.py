@@ -1,0 +1,45 @@
+"""The movie contract: what movie-service serves and customer-service consumes over HTTP.
+
+Kept here once so the producer and the consumer cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class Genre(StrEnum):
+    """Genres are canonically upper case; input is accepted in any case (`drama` is DRAMA)."""
+
+    ACTION = "ACTION"
+    COMEDY = "COMEDY"
+    CRIME = "CRIME"
+    DRAMA = "DRAMA"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Genre | None:
+        if isinstance(value, str):
+            return cls.__members__.get(value.strip().upper())
+        return None
+
+
+class CamelModel(BaseModel):
+    """JSON uses camelCase (`releaseYear`); Python uses snake_case."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class MovieDto(CamelModel):
+    id: int
+    title: str
+    release_year: int
+    genre: Genre
+
+
+# Stored as VARCHAR (init.sql checks the values), not as a PostgreSQL enum type: adding a genre then
+# needs no type migration.
+GenreColumn = sa.Enum(Genre, native_enum=False, length=16, validate_strings=True)

@@ -1,0 +1,61 @@
+"""Settings every service has: port, logging and the database connection."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's `Settings`; read from the environment and an optional `.env`.
+
+    The database is either a full ``DATABASE_URL`` or the discrete ``DB_*`` variables, which is the
+    shape ECS injects from a Secrets Manager JSON secret (keys host, username, password).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    log_level: str = "INFO"
+    # ECS waits 30 s (stopTimeout) between SIGTERM and SIGKILL; finish in-flight requests before.
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
+
+    database_url: SecretStr | None = None
+    db_host: str = "localhost"
+    db_port: int = Field(default=5432, ge=1, le=65535)
+    db_name: str = "netflux"
+    db_username: str = "postgres"
+    db_password: SecretStr = SecretStr("")
+
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    # Seconds a request waits for a free pooled connection before it gets a 503.
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    db_connect_timeout: float = Field(default=3.0, gt=0)
+    db_statement_timeout: float = Field(default=10.0, gt=0)
+    # Short on purpose: a health probe must answer well within the ALB's 5 s probe timeout.
+    db_health_timeout: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check_database_url(self) -> ServiceSettings:
+        if self.database_url is not None:
+            self.sqlalchemy_url()  # fail at start-up, not on the first request
+        return self
+
+    def sqlalchemy_url(self) -> URL:
+        """The asyncpg URL SQLAlchemy connects with, whichever way it was configured."""
+        if self.database_url is not None:
+            url = make_url(self.database_url.get_secret_value())
+            if url.get_backend_name() != "postgresql":
+                raise ValueError("DATABASE_URL must be a postgresql:// URL")
+            return url.set(drivername="postgresql+asyncpg")
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.db_username,
+            password=self.db_password.get_secret_value() or None,
+            host=self.db_host,
+            port=self.db_port,
+            database=self.db_name,
+        )

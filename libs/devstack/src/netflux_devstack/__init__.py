@@ -1,0 +1,1 @@
+"""Developer tooling for Netflux: never shipped in a service image."""

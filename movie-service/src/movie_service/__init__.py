@@ -1,0 +1,1 @@
+"""movie-service: the Netflux movie catalogue."""
