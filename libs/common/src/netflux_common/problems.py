@@ -236,15 +236,30 @@ def install_problem_handlers(app: FastAPI) -> None:
     ):
         app.add_exception_handler(db_failure, _on_database_unavailable)
     app.add_middleware(UnhandledErrorMiddleware)
+    _document_problem_schema(app)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting problem answers for the given status codes."""
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
         status: {
-            "model": Problem,
             "description": _http_phrase(status),
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
         }
         for status in statuses
     }
+
+
+def _document_problem_schema(app: FastAPI) -> None:
+    """Put the Problem schema into the OpenAPI components that `problem_responses` refer to."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        spec = build()  # FastAPI caches it; adding the schema again is harmless
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            Problem.model_json_schema()
+        )
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
