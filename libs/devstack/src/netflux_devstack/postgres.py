@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root, so as root the server runs as the `postgres` 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import pwd
 import shutil
@@ -35,12 +36,9 @@ def find_bindir() -> Path:
     if initdb := shutil.which("initdb"):
         candidates.append(Path(initdb).resolve().parent)
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    try:
-        import pgserver  # optional: only its binaries are used, never its API
-
-        candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
-    except ImportError:
-        pass
+    # Only the wheel's binaries are used; importing it would run its own set-up code.
+    if (spec := importlib.util.find_spec("pgserver")) and spec.submodule_search_locations:
+        candidates += [Path(p) / "pginstall" / "bin" for p in spec.submodule_search_locations]
     for bindir in candidates:
         if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
             return bindir
@@ -68,16 +66,18 @@ def _run_as_user() -> pwd.struct_passwd | None:
     raise EmbeddedPostgresError("running as root, but neither a postgres nor a nobody user exists")
 
 
-def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
+def traversable_by_server_user(path: Path) -> bool:
+    """Whether the user the server runs as (when we are root) can reach `path`."""
+    user = _run_as_user()
+    if user is None:
+        return True
     for parent in path.resolve().parents:
+        if not parent.exists():
+            continue  # will be created by root with the default (traversable) mode
         st = parent.stat()
-        if st.st_uid == user.pw_uid:
-            continue
-        if not st.st_mode & stat.S_IXOTH:
-            raise EmbeddedPostgresError(
-                f"{parent} is not traversable by {user.pw_name}, who runs PostgreSQL for root; "
-                "set NETFLUX_DATA_DIR to a folder under /var/tmp or similar"
-            )
+        if st.st_uid != user.pw_uid and not st.st_mode & stat.S_IXOTH:
+            return False
+    return True
 
 
 @dataclass
@@ -104,9 +104,10 @@ class EmbeddedPostgres:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        kwargs: dict[str, object] = {}
+        # A session of its own: Ctrl-C reaches our launcher, which stops the server in order.
+        kwargs: dict[str, object] = {"start_new_session": True}
         if self._user is not None:
-            kwargs = {"user": self._user.pw_uid, "group": self._user.pw_gid}
+            kwargs |= {"user": self._user.pw_uid, "group": self._user.pw_gid}
         proc = subprocess.run(
             [str(self.bindir / args[0]), *args[1:]],
             capture_output=True,
@@ -119,8 +120,12 @@ class EmbeddedPostgres:
 
     def init(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not traversable_by_server_user(self.data_dir):
+            raise EmbeddedPostgresError(
+                f"{self.data_dir} is not reachable by the unprivileged user PostgreSQL runs as "
+                "for root; set NETFLUX_DATA_DIR to a folder under /var/tmp or similar"
+            )
         if self._user is not None:
-            _check_traversable(self.data_dir, self._user)
             os.chown(self.data_dir, self._user.pw_uid, self._user.pw_gid)
         self.data_dir.chmod(0o700)
         with tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as pw:

@@ -1,0 +1,41 @@
+# Netflux developer commands. `make` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS ?= never
+
+# uv from PATH, else the one pip installs into this Python (see the uv target).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: uv
+uv: ## Install uv (with pip) when it is missing
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
+
+.PHONY: sync
+sync: uv ## Install the workspace and its locked dependencies into .venv
+	@$(UV) sync --frozen --all-packages
+
+.PHONY: run
+run: sync ## Run PostgreSQL (embedded) + movie-service :7070 + customer-service :8080
+	@$(UV) run --frozen python -m netflux_devstack.run
+
+.PHONY: test
+test: sync ## Run every test on a real PostgreSQL (Testcontainers, else embedded)
+	@$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: sync ## ruff (lint + format check) and mypy
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen mypy
+
+.PHONY: fmt
+fmt: sync ## Format and autofix
+	@$(UV) run --frozen ruff format .
+	@$(UV) run --frozen ruff check --fix .
