@@ -39,3 +39,25 @@ lint: sync ## ruff (lint + format check) and mypy
 fmt: sync ## Format and autofix
 	@$(UV) run --frozen ruff format .
 	@$(UV) run --frozen ruff check --fix .
+
+# --- containers -------------------------------------------------------------------------------
+PYTHON_IMAGE ?= public.ecr.aws/docker/library/python:3.12-slim-bookworm
+PLATFORM ?= linux/amd64
+IMAGE_TAG ?= local
+SERVICES := movie-service customer-service
+
+.PHONY: images
+images: ## Build both service images for linux/amd64 (PYTHON_IMAGE, IMAGE_TAG override)
+	@for svc in $(SERVICES); do \
+		echo "building netflux/$$svc:$(IMAGE_TAG)"; \
+		docker build --platform $(PLATFORM) --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
+			-f $$svc/Dockerfile -t netflux/$$svc:$(IMAGE_TAG) . || exit 1; \
+	done
+
+.PHONY: up
+up: ## docker compose up: PostgreSQL + both services, built from the Dockerfiles
+	docker compose up --build --wait
+
+.PHONY: down
+down: ## Stop the compose stack and delete its volume
+	docker compose down -v
