@@ -1,0 +1,116 @@
+"""S3 buckets: the private web-site bucket and the access-log bucket, both locked down."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from constructs import Construct
+
+# The account that writes ALB access logs, per region (regions opened before August 2022).
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-central-1": "054676820928",
+}
+
+
+class PrivateBucket(Construct):
+    """Encrypted, versioned, never public; old versions and broken uploads expire."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name_prefix: str,
+        ownership: str = "BucketOwnerEnforced",
+        log_bucket: S3Bucket | None = None,
+        expire_days: int | None = None,
+        force_destroy: bool = False,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.bucket = S3Bucket(
+            self, "bucket", bucket_prefix=name_prefix, force_destroy=force_destroy
+        )
+        bucket_id = self.bucket.id
+        S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(
+            self, "ownership", bucket=bucket_id, rule={"object_ownership": ownership}
+        )
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=bucket_id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+        )
+        S3BucketVersioningA(
+            self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"}
+        )
+        everything = [S3BucketLifecycleConfigurationRuleFilter(prefix="")]
+        rules = [
+            S3BucketLifecycleConfigurationRule(
+                id="tidy",
+                status="Enabled",
+                filter=everything,
+                abort_incomplete_multipart_upload=[
+                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                        days_after_initiation=7
+                    )
+                ],
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                        noncurrent_days=30
+                    )
+                ],
+            )
+        ]
+        if expire_days:
+            rules.append(
+                S3BucketLifecycleConfigurationRule(
+                    id="expire",
+                    status="Enabled",
+                    filter=everything,
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)],
+                )
+            )
+        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id, rule=rules)
+        if log_bucket is not None:
+            S3BucketLoggingA(
+                self,
+                "logging",
+                bucket=bucket_id,
+                target_bucket=log_bucket.id,
+                target_prefix=f"s3/{name_prefix}",
+            )

@@ -1,0 +1,144 @@
+"""One typed configuration per environment. No account ids, no secrets: only shape and sizing.
+
+Availability zones and the CloudFront prefix list id are explicit so that synthesis and
+`terraform plan` never need a data source that calls AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The CloudFront origin-facing managed prefix list differs by region (AWS publishes the ids).
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS = {
+    "us-east-1": "pl-3b927c52",
+    "us-east-2": "pl-b6a144df",
+    "us-west-2": "pl-82a045eb",
+    "eu-west-1": "pl-4fa04526",
+    "eu-central-1": "pl-a3a144ca",
+}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServiceSizing(Frozen):
+    cpu: int = 256  # Fargate CPU units
+    memory: int = 512  # MiB
+    desired_count: int = Field(default=1, ge=0)
+    min_count: int = Field(default=1, ge=0)
+    max_count: int = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ServiceSizing:
+        if not self.min_count <= self.desired_count <= self.max_count:
+            raise ValueError("need min_count <= desired_count <= max_count")
+        return self
+
+
+class StateBackend(Frozen):
+    """`local` (default) or `s3` with S3-native locking (Terraform >= 1.10)."""
+
+    kind: Literal["local", "s3"] = "local"
+    bucket: str | None = None
+    key_prefix: str = "netflux"
+    region: str | None = None
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> StateBackend:
+        if self.kind == "s3" and not self.bucket:
+            raise ValueError("an s3 state backend needs a bucket")
+        return self
+
+
+class Pipeline(Frozen):
+    """Where CodePipeline takes the source from (a CodeStar/CodeConnections connection)."""
+
+    repository: str = "example-org/netflux"  # owner/name on the Git host
+    branch: str = "main"
+    connection_arn: str | None = None  # created by hand once (the host's OAuth handshake)
+
+
+class EnvironmentConfig(Frozen):
+    name: str
+    region: str = "us-east-1"
+    availability_zones: tuple[str, str] = ("us-east-1a", "us-east-1b")
+    vpc_cidr: str = "10.0.0.0/16"
+    nat_gateways: bool = False  # the seed: "do it later"; VPC endpoints cover AWS APIs meanwhile
+    blocked_cidrs: tuple[str, ...] = ()  # denied by the public subnets' network ACL
+    cloudfront_prefix_list_id: str | None = None  # default: the region's entry above
+
+    domain_name: str | None = None  # optional custom domain for CloudFront
+    certificate_arn: str | None = None  # ACM certificate in us-east-1 for that domain
+    # With a certificate on the ALB, CloudFront reaches it over HTTPS (443) instead of HTTP (80).
+    alb_certificate_arn: str | None = None
+    alb_origin_domain: str | None = None  # the name that certificate covers (a CNAME to the ALB)
+    web_acl_arn: str | None = None  # an existing WAFv2 web ACL (CLOUDFRONT scope) to attach
+
+    db_instance_class: str = "db.t4g.micro"
+    db_allocated_storage: int = 20
+    db_max_allocated_storage: int = 100
+    db_multi_az: bool = False
+    db_deletion_protection: bool = False
+    db_backup_retention_days: int = Field(default=7, ge=1, le=35)
+    # Not offered on the burstable micro/small classes.
+    db_performance_insights: bool = False
+
+    movie: ServiceSizing = ServiceSizing()
+    customer: ServiceSizing = ServiceSizing()
+    fargate_spot: bool = False
+    log_retention_days: int = 30
+    image_tag: str = "latest"  # what the first deployment runs; the pipeline deploys commit tags
+
+    state: StateBackend = StateBackend()
+    pipeline: Pipeline = Pipeline()
+    requires_approval: bool = False  # a manual approval before the pipeline deploys here
+
+    @property
+    def prefix(self) -> str:
+        return f"netflux-{self.name}"
+
+    @property
+    def prefix_list_id(self) -> str:
+        if self.cloudfront_prefix_list_id:
+            return self.cloudfront_prefix_list_id
+        try:
+            return CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[self.region]
+        except KeyError:
+            raise ValueError(f"set cloudfront_prefix_list_id for region {self.region}") from None
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> EnvironmentConfig:
+        if not all(az.startswith(self.region) for az in self.availability_zones):
+            raise ValueError("availability_zones must be in the environment's region")
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError("domain_name and certificate_arn go together")
+        if bool(self.alb_certificate_arn) != bool(self.alb_origin_domain):
+            raise ValueError("alb_certificate_arn and alb_origin_domain go together")
+        return self
+
+
+STAGING = EnvironmentConfig(
+    name="staging",
+    movie=ServiceSizing(desired_count=1, min_count=1, max_count=2),
+    customer=ServiceSizing(desired_count=1, min_count=1, max_count=2),
+    fargate_spot=True,  # up to 90% cheaper; AWS may reclaim a task with a 2-minute warning
+    log_retention_days=14,
+)
+
+PROD = EnvironmentConfig(
+    name="prod",
+    db_instance_class="db.t4g.medium",
+    db_performance_insights=True,
+    db_multi_az=True,
+    db_deletion_protection=True,
+    db_backup_retention_days=14,
+    movie=ServiceSizing(desired_count=2, min_count=2, max_count=6),
+    customer=ServiceSizing(desired_count=4, min_count=4, max_count=12),
+    log_retention_days=90,
+    requires_approval=True,
+)
+
+ENVIRONMENTS: dict[str, EnvironmentConfig] = {env.name: env for env in (STAGING, PROD)}

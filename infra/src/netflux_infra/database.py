@@ -1,0 +1,130 @@
+"""RDS PostgreSQL 16 in the database subnets, and each service's credentials secret."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from constructs import Construct
+
+from netflux_infra.config import EnvironmentConfig
+from netflux_infra.iam import assume_role
+from netflux_infra.network import Network
+from netflux_infra.security import POSTGRES_PORT, SecurityGroups
+from netflux_infra.services import DATABASE_NAME, SERVICES
+
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+class Database(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: EnvironmentConfig,
+        network: Network,
+        security: SecurityGroups,
+    ) -> None:
+        super().__init__(scope, id_)
+        prefix = config.prefix
+        subnets = DbSubnetGroup(
+            self,
+            "subnets",
+            name=prefix,
+            subnet_ids=[s.id for s in network.db_subnets],
+            description="Private database subnets",
+        )
+        parameters = DbParameterGroup(
+            self,
+            "parameters",
+            name=f"{prefix}-postgres16",
+            family="postgres16",
+            parameter=[
+                DbParameterGroupParameter(name="rds.force_ssl", value="1"),
+                DbParameterGroupParameter(
+                    name="log_min_duration_statement", value="500"
+                ),  # slow queries, ms
+                DbParameterGroupParameter(name="log_statement", value="ddl"),
+                DbParameterGroupParameter(name="log_connections", value="1"),
+            ],
+            lifecycle={"create_before_destroy": True},
+        )
+        monitoring = IamRole(
+            self,
+            "monitoring-role",
+            name=f"{prefix}-rds-monitoring",
+            assume_role_policy=assume_role("monitoring.rds.amazonaws.com"),
+        )
+        IamRolePolicyAttachment(
+            self, "monitoring-policy", role=monitoring.name, policy_arn=ENHANCED_MONITORING_POLICY
+        )
+        self.instance = DbInstance(
+            self,
+            "postgres",
+            identifier=prefix,
+            engine="postgres",
+            engine_version="16",
+            instance_class=config.db_instance_class,
+            allocated_storage=config.db_allocated_storage,
+            max_allocated_storage=config.db_max_allocated_storage,
+            storage_type="gp3",
+            storage_encrypted=True,
+            db_name=DATABASE_NAME,
+            username="netflux_admin",
+            # RDS generates the master password and keeps it in Secrets Manager.
+            manage_master_user_password=True,
+            iam_database_authentication_enabled=True,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[security.db.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            multi_az=config.db_multi_az,
+            deletion_protection=config.db_deletion_protection,
+            backup_retention_period=config.db_backup_retention_days,  # point-in-time recovery
+            backup_window="03:00-04:00",
+            maintenance_window="sun:04:30-sun:05:30",
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring.arn,
+            performance_insights_enabled=config.db_performance_insights,
+            skip_final_snapshot=not config.db_deletion_protection,
+            final_snapshot_identifier=f"{prefix}-final" if config.db_deletion_protection else None,
+            apply_immediately=not config.db_deletion_protection,
+        )
+
+        # One secret per service, in the shape the services read (keys host, port, username,
+        # password). The password is set when init.sql is applied (docs/deploy.md); Terraform
+        # never holds it, so later applies must not overwrite it.
+        self.secrets: dict[str, SecretsmanagerSecret] = {}
+        for spec in SERVICES:
+            secret = SecretsmanagerSecret(
+                self,
+                f"secret-{spec.short}",
+                name=f"{prefix}/{spec.name}/database",
+                description=f"PostgreSQL login of {spec.name}",
+                recovery_window_in_days=7 if config.db_deletion_protection else 0,
+            )
+            SecretsmanagerSecretVersion(
+                self,
+                f"secret-{spec.short}-initial",
+                secret_id=secret.id,
+                secret_string=json.dumps(
+                    {
+                        "host": self.instance.address,
+                        "port": str(POSTGRES_PORT),
+                        "dbname": DATABASE_NAME,
+                        "username": spec.db_role,
+                        "password": "",
+                    }
+                ),
+                lifecycle={"ignore_changes": ["secret_string"]},
+            )
+            self.secrets[spec.name] = secret

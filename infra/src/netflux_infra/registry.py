@@ -1,0 +1,65 @@
+"""ECR: one repository per service; immutable tags, scanned on push, old images expire."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktf_cdktf_provider_aws.ecr_repository import (
+    EcrRepository,
+    EcrRepositoryEncryptionConfiguration,
+)
+from constructs import Construct
+
+from netflux_infra.config import EnvironmentConfig
+from netflux_infra.services import SERVICES
+
+LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Untagged layers go after a week",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 7,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep the 30 newest images (enough to roll back)",
+                "selection": {
+                    "tagStatus": "any",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 30,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+)
+
+
+class Registry(Construct):
+    def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id_)
+        self.repositories: dict[str, EcrRepository] = {}
+        for spec in SERVICES:
+            repo = EcrRepository(
+                self,
+                spec.short,
+                name=f"{config.prefix}/{spec.name}",
+                image_tag_mutability="IMMUTABLE",
+                image_scanning_configuration={"scan_on_push": True},
+                encryption_configuration=[
+                    EcrRepositoryEncryptionConfiguration(encryption_type="AES256")
+                ],
+                force_delete=not config.db_deletion_protection,
+            )
+            EcrLifecyclePolicy(
+                self, f"{spec.short}-lifecycle", repository=repo.name, policy=LIFECYCLE
+            )
+            self.repositories[spec.name] = repo

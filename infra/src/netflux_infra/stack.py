@@ -1,0 +1,76 @@
+"""One environment's whole topology as one Terraform stack."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from netflux_infra.compute import Compute
+from netflux_infra.config import EnvironmentConfig
+from netflux_infra.database import Database
+from netflux_infra.edge import Edge
+from netflux_infra.monitoring import Monitoring
+from netflux_infra.network import Network
+from netflux_infra.registry import Registry
+from netflux_infra.security import SecurityGroups
+
+
+class NetfluxStack(TerraformStack):
+    def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            default_tags=[
+                AwsProviderDefaultTags(
+                    tags={"Project": "netflux", "Environment": config.name, "ManagedBy": "cdktf"}
+                )
+            ],
+        )
+        self._backend(id_, config)
+
+        self.network = Network(self, "network", config)
+        self.security = SecurityGroups(self, "security", config, self.network)
+        self.edge = Edge(self, "edge", config, self.network, self.security)
+        self.database = Database(self, "database", config, self.network, self.security)
+        self.registry = Registry(self, "registry", config)
+        self.compute = Compute(
+            self, "compute", config, self.network, self.security, self.edge, self.database,
+            self.registry,
+        )  # fmt: skip
+        Monitoring(self, "monitoring", config, self.edge, self.database)
+        self._outputs()
+
+    def _backend(self, id_: str, config: EnvironmentConfig) -> None:
+        state = config.state
+        if state.kind == "s3":
+            S3Backend(
+                self,
+                bucket=state.bucket or "",
+                key=f"{state.key_prefix}/{config.name}/terraform.tfstate",
+                region=state.region or config.region,
+                encrypt=True,
+            )
+            # S3-native state locking (Terraform >= 1.10), no DynamoDB table; cdktf 0.21 has no
+            # property for it yet.
+            self.add_override("terraform.backend.s3.use_lockfile", True)
+        else:
+            # Relative to the stack's folder: no absolute path of this machine in the output.
+            LocalBackend(self, path=f"terraform.{id_}.tfstate")
+
+    def _outputs(self) -> None:
+        def out(name: str, value: str, description: str) -> None:
+            TerraformOutput(self, name, value=value, description=description)
+
+        out("cloudfront_domain", self.edge.distribution.domain_name, "The site and API")
+        out("cloudfront_distribution_id", self.edge.distribution.id, "For invalidations")
+        out("alb_dns_name", self.edge.alb.dns_name, "Load balancer (admits CloudFront only)")
+        out("site_bucket", self.edge.site.bucket, "Where the web front end is published")
+        out("cluster_name", self.compute.cluster.name, "ECS cluster")
+        for name, repo in self.registry.repositories.items():
+            short = name.removesuffix("-service")
+            out(f"ecr_{short}_url", repo.repository_url, f"ECR repository of {name}")
+            out(f"{short}_service_name", self.compute.services[name].name, f"ECS service {name}")
