@@ -61,3 +61,18 @@ up: ## docker compose up: PostgreSQL + both services, built from the Dockerfiles
 .PHONY: down
 down: ## Stop the compose stack and delete its volume
 	docker compose down -v
+
+# --- infrastructure (infra/) ------------------------------------------------------------------
+ENV ?= staging
+ENVIRONMENTS := staging prod
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+
+.PHONY: synth
+synth: sync ## Synthesize Terraform JSON for every environment into infra/cdktf.out
+	@cd infra && $(UV) run --frozen python -m netflux_infra.main
+	@ls infra/cdktf.out/stacks
+
+.PHONY: deploy
+deploy: sync ## cdktf deploy netflux-$(ENV) with your AWS credentials (ENV=staging|prod)
+	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
+	cd infra && npm ci --no-audit --no-fund && npx cdktf deploy netflux-$(ENV)

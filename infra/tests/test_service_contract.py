@@ -1,0 +1,106 @@
+"""The infrastructure agrees with the services themselves, not with copied literals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from customer_service.config import Settings as CustomerSettings
+from customer_service.main import create_app as create_customer_app
+from movie_service.config import Settings as MovieSettings
+from movie_service.main import create_app as create_movie_app
+from netflux_common.health import HEALTH_PATH
+from netflux_infra.services import CONTAINER_PORT, SERVICES
+from netflux_infra.synthesized import Stack
+
+SETTINGS = {"movie-service": MovieSettings, "customer-service": CustomerSettings}
+APPS = {"movie-service": create_movie_app, "customer-service": create_customer_app}
+
+
+def container(stack: Stack, service: str) -> dict[str, Any]:
+    short = service.removesuffix("-service")
+    task = stack.named("aws_ecs_task_definition", f"task-{short}")
+    [definition] = json.loads(task["container_definitions"])
+    return definition
+
+
+def variables(definition: dict[str, Any]) -> dict[str, str]:
+    env = {e["name"]: e["value"] for e in definition["environment"]}
+    env.update({s["name"]: s["valueFrom"] for s in definition["secrets"]})
+    return env
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_task_sets_only_variables_the_service_reads(stack: Stack, service: str) -> None:
+    fields = {name.upper() for name in SETTINGS[service].model_fields}
+    env = variables(container(stack, service))
+
+    assert set(env) <= fields, f"unknown to {service}: {set(env) - fields}"
+    # Everything that must differ from a laptop is set: where the database is and who logs in.
+    assert {"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD"} <= set(env)
+    assert "DATABASE_URL" not in env
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_container_port_and_health_path_match_the_service(stack: Stack, service: str) -> None:
+    definition = container(stack, service)
+    env = variables(definition)
+    settings = SETTINGS[service](port=int(env["PORT"]))
+    app = APPS[service](settings)
+    paths = set(app.openapi()["paths"])
+
+    assert settings.port == CONTAINER_PORT == definition["portMappings"][0]["containerPort"]
+    assert HEALTH_PATH in paths
+    assert HEALTH_PATH in " ".join(definition["healthCheck"]["command"])
+    tg = stack.named("aws_lb_target_group", f"tg-{service.removesuffix('-service')}")
+    assert tg["health_check"]["path"] == HEALTH_PATH
+    assert tg["port"] == settings.port
+
+
+def test_customer_service_reaches_movie_service_through_service_connect(stack: Stack) -> None:
+    env = variables(container(stack, "customer-service"))
+    movie = stack.named("aws_ecs_service", "service-movie")
+    alias = movie["service_connect_configuration"]["service"][0]["client_alias"]
+
+    assert env["MOVIE_SERVICE_URL"] == f"http://{alias['dns_name']}:{alias['port']}"
+    assert str(CustomerSettings(movie_service_url=env["MOVIE_SERVICE_URL"]).movie_service_url)
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_database_credentials_come_from_the_service_secret(stack: Stack, service: str) -> None:
+    short = service.removesuffix("-service")
+    secret = stack.ref("aws_secretsmanager_secret", f"secret-{short}_", "arn")
+    definition = container(stack, service)
+    secrets = {s["name"]: s["valueFrom"] for s in definition["secrets"]}
+
+    assert secrets == {
+        "DB_HOST": f"{secret}:host::",
+        "DB_PORT": f"{secret}:port::",
+        "DB_USERNAME": f"{secret}:username::",
+        "DB_PASSWORD": f"{secret}:password::",
+    }
+    initial = json.loads(
+        stack.named("aws_secretsmanager_secret_version", f"secret-{short}-initial")["secret_string"]
+    )
+    assert initial["username"] == f"{short}_service"  # the role init.sql creates
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_execution_role_reaches_only_this_services_resources(stack: Stack, service: str) -> None:
+    short = service.removesuffix("-service")
+    policy = json.loads(stack.named("aws_iam_role_policy", f"execution-policy-{short}")["policy"])
+    resources = {r for s in policy["Statement"] for r in s["Resource"]}
+
+    assert resources == {
+        "*",  # ecr:GetAuthorizationToken has no resource-level permission
+        stack.ref("aws_ecr_repository", f"registry_{short}_", "arn"),
+        stack.ref("aws_cloudwatch_log_group", f"logs-{short}", "arn") + ":*",
+        stack.ref("aws_secretsmanager_secret", f"secret-{short}_", "arn"),
+    }
+    wildcard = [s for s in policy["Statement"] if s["Resource"] == ["*"]]
+    assert [s["Action"] for s in wildcard] == [["ecr:GetAuthorizationToken"]]
+    assert "aws_iam_role_policy_attachment" not in json.dumps(
+        {k: v for k, v in stack.json["resource"].items() if "task-role" in json.dumps(v)}
+    )
