@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf import Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.database import Database
+from netflux_infra.dbinit import DatabaseInit
 from netflux_infra.edge import Edge
 from netflux_infra.monitoring import Monitoring
 from netflux_infra.network import Network
@@ -41,6 +42,7 @@ class NetfluxStack(TerraformStack):
             self, "compute", config, self.network, self.security, self.edge, self.database,
             self.registry,
         )  # fmt: skip
+        self.db_init = DatabaseInit(self, "db-init", config, self.database, self.registry)
         Monitoring(self, "monitoring", config, self.edge, self.database)
         self._outputs()
 
@@ -70,6 +72,13 @@ class NetfluxStack(TerraformStack):
         out("alb_dns_name", self.edge.alb.dns_name, "Load balancer (admits CloudFront only)")
         out("site_bucket", self.edge.site.bucket, "Where the web front end is published")
         out("cluster_name", self.compute.cluster.name, "ECS cluster")
+        out("db_init_task", self.db_init.task.family, "One-off task applying init.sql")
+        out(
+            "app_subnets",
+            Fn.join(",", [s.id for s in self.network.app_subnets]),
+            "Where one-off tasks run",
+        )
+        out("app_security_group", self.security.app.id, "Security group for one-off tasks")
         for name, repo in self.registry.repositories.items():
             short = name.removesuffix("-service")
             out(f"ecr_{short}_url", repo.repository_url, f"ECR repository of {name}")

@@ -1,0 +1,133 @@
+"""A one-off ECS task that applies init.sql to RDS and sets the service roles' real passwords.
+
+Run it once per environment after the first deploy, and again after changing init.sql
+(init.sql is idempotent). See docs/deploy.md. The image is the official PostgreSQL image,
+pulled through an ECR pull-through cache of ECR Public, because tasks have no internet access.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from netflux_infra.config import EnvironmentConfig
+from netflux_infra.database import Database
+from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.registry import Registry
+from netflux_infra.services import DATABASE_NAME
+
+INIT_SQL = Path(__file__).resolve().parents[3] / "init.sql"
+POSTGRES_IMAGE = "docker/library/postgres:16-alpine"  # under public.ecr.aws
+
+# psql variables keep the passwords out of the SQL text and the process list.
+SCRIPT = """set -eu
+printf '%s' "$INIT_SQL_B64" | base64 -d > /tmp/init.sql
+psql -v ON_ERROR_STOP=1 -f /tmp/init.sql
+psql -v ON_ERROR_STOP=1 -v movie_pw="$MOVIE_PASSWORD" -v customer_pw="$CUSTOMER_PASSWORD" <<'SQL'
+ALTER ROLE movie_service PASSWORD :'movie_pw';
+ALTER ROLE customer_service PASSWORD :'customer_pw';
+SQL
+echo "init.sql applied; service passwords set"
+"""
+
+
+class DatabaseInit(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: EnvironmentConfig,
+        database: Database,
+        registry: Registry,
+    ) -> None:
+        super().__init__(scope, id_)
+        prefix = config.prefix
+        cache_prefix = f"{prefix}-ecr-public"
+        EcrPullThroughCacheRule(
+            self,
+            "cache",
+            ecr_repository_prefix=cache_prefix,
+            upstream_registry_url="public.ecr.aws",
+        )
+        # The account's registry, named after a repository's registry id: no account id here.
+        any_repo = next(iter(registry.repositories.values()))
+        registry_host = f"{any_repo.registry_id}.dkr.ecr.{config.region}.amazonaws.com"
+        log_group = CloudwatchLogGroup(
+            self, "logs", name=f"/ecs/{prefix}/db-init", retention_in_days=config.log_retention_days
+        )
+        master = database.instance.master_user_secret.get(0).secret_arn
+        movie = database.secrets["movie-service"].arn
+        customer = database.secrets["customer-service"].arn
+        role = IamRole(
+            self,
+            "execution-role",
+            name=f"{prefix}-db-init-execution",
+            assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
+        )
+        cached_repos = f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"
+        IamRolePolicy(
+            self,
+            "execution-policy",
+            role=role.id,
+            policy=policy(
+                statement(["ecr:GetAuthorizationToken"], ["*"]),
+                statement(
+                    [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                        # The first pull creates the cached repository and imports the image.
+                        "ecr:CreateRepository",
+                        "ecr:BatchImportUpstreamImage",
+                    ],
+                    [cached_repos],
+                ),
+                statement(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group.arn}:*"]),
+                statement(["secretsmanager:GetSecretValue"], [master, movie, customer]),
+            ),
+        )
+        container = {
+            "name": "db-init",
+            "image": f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}",
+            "essential": True,
+            "command": ["sh", "-c", SCRIPT],
+            "environment": [
+                {"name": "PGHOST", "value": database.instance.address},
+                {"name": "PGDATABASE", "value": DATABASE_NAME},
+                {"name": "PGSSLMODE", "value": "require"},
+                {"name": "INIT_SQL_B64", "value": base64.b64encode(INIT_SQL.read_bytes()).decode()},
+            ],
+            "secrets": [
+                {"name": "PGUSER", "valueFrom": f"{master}:username::"},
+                {"name": "PGPASSWORD", "valueFrom": f"{master}:password::"},
+                {"name": "MOVIE_PASSWORD", "valueFrom": f"{movie}:password::"},
+                {"name": "CUSTOMER_PASSWORD", "valueFrom": f"{customer}:password::"},
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group.name,
+                    "awslogs-region": config.region,
+                    "awslogs-stream-prefix": "db-init",
+                },
+            },
+        }
+        self.task = EcsTaskDefinition(
+            self,
+            "task",
+            family=f"{prefix}-db-init",
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            execution_role_arn=role.arn,
+            container_definitions=json.dumps([container]),
+        )
