@@ -44,6 +44,7 @@ fmt: sync ## Format and autofix
 PYTHON_IMAGE ?= public.ecr.aws/docker/library/python:3.12-slim-bookworm
 PLATFORM ?= linux/amd64
 IMAGE_TAG ?= local
+RELEASE_ENVIRONMENTS ?= staging prod
 SERVICES := movie-service customer-service
 
 .PHONY: images
@@ -52,6 +53,22 @@ images: ## Build both service images for linux/amd64 (PYTHON_IMAGE, IMAGE_TAG ov
 		echo "building netflux/$$svc:$(IMAGE_TAG)"; \
 		docker build --platform $(PLATFORM) --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
 			-f $$svc/Dockerfile -t netflux/$$svc:$(IMAGE_TAG) . || exit 1; \
+	done
+
+.PHONY: release
+release: ## Push both images to each environment's ECR repo, write imagedefinitions (REGISTRY, IMAGE_TAG)
+	@test -n "$(REGISTRY)" || { echo "REGISTRY is required (<account>.dkr.ecr.<region>.amazonaws.com)"; exit 2; }
+	@test "$(IMAGE_TAG)" != local || { echo "IMAGE_TAG must name the release (the commit)"; exit 2; }
+	@set -euo pipefail; for env in $(RELEASE_ENVIRONMENTS); do \
+		for svc in $(SERVICES); do \
+			uri="$(REGISTRY)/netflux-$$env/$$svc:$(IMAGE_TAG)"; \
+			docker tag "netflux/$$svc:$(IMAGE_TAG)" "$$uri"; \
+			docker push "$$uri"; \
+			mkdir -p "build/imagedefinitions/$$env/$$svc"; \
+			printf '[{"name":"%s","imageUri":"%s"}]\n' "$$svc" "$$uri" \
+				> "build/imagedefinitions/$$env/$$svc/imagedefinitions.json"; \
+			echo "released $$uri"; \
+		done; \
 	done
 
 .PHONY: up

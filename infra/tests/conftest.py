@@ -34,4 +34,11 @@ def stacks(synth_dir: Path) -> dict[str, Stack]:
 
 @pytest.fixture(params=["staging", "prod"])
 def stack(request: pytest.FixtureRequest, stacks: dict[str, Stack]) -> Stack:
+    """Each environment's stack."""
+    return stacks[request.param]
+
+
+@pytest.fixture(params=["staging", "prod", "pipeline"])
+def any_stack(request: pytest.FixtureRequest, stacks: dict[str, Stack]) -> Stack:
+    """Every synthesized stack, the delivery pipeline included."""
     return stacks[request.param]

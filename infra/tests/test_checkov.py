@@ -34,12 +34,12 @@ def test_every_skip_has_a_reason() -> None:
     assert listed
 
 
-def test_checkov_passes(stack: Stack) -> None:
+def test_checkov_passes(any_stack: Stack) -> None:
     checkov = shutil.which("checkov") or str(Path(sys.executable).parent / "checkov")
     result = subprocess.run(
         [
-            checkov, "--config-file", str(INFRA / "checkov.yaml"), "-d", str(stack.folder),
-            "--skip-check", ",".join(skipped(stack.name)),
+            checkov, "--config-file", str(INFRA / "checkov.yaml"), "-d", str(any_stack.folder),
+            "--skip-check", ",".join(skipped(any_stack.name)),
         ],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -47,4 +47,4 @@ def test_checkov_passes(stack: Stack) -> None:
     summary = re.search(r"Passed checks: (\d+), Failed checks: (\d+)", result.stdout)
     assert summary, result.stdout[-3000:] + result.stderr[-3000:]
     assert int(summary.group(2)) == 0, result.stdout[-6000:]
-    assert int(summary.group(1)) > 150
+    assert int(summary.group(1)) > 20

@@ -24,7 +24,7 @@ def ingress_of(stack: Stack, group: str) -> list[dict[str, Any]]:
 
 
 def test_every_environment_is_synthesized(stacks: dict[str, Stack]) -> None:
-    assert set(stacks) == set(ENVIRONMENTS) == {"staging", "prod"}
+    assert set(stacks) == {*ENVIRONMENTS, "pipeline"} == {"staging", "prod", "pipeline"}
 
 
 def test_network_has_two_public_and_four_private_subnets(stack: Stack) -> None:
@@ -278,11 +278,11 @@ def test_outputs_name_what_a_user_needs(stack: Stack) -> None:
     } <= set(stack.json["output"])  # fmt: skip
 
 
-def test_state_backend_is_local_and_relative_by_default(stack: Stack) -> None:
-    backend = stack.json["terraform"]["backend"]
+def test_state_backend_is_local_and_relative_by_default(any_stack: Stack) -> None:
+    backend = any_stack.json["terraform"]["backend"]
 
-    assert backend == {"local": {"path": f"terraform.{stack.name}.tfstate"}}
-    assert str(stack.folder.parent.parent) not in json.dumps(stack.json)
+    assert backend == {"local": {"path": f"terraform.{any_stack.name}.tfstate"}}
+    assert str(any_stack.folder.parent.parent) not in json.dumps(any_stack.json)
 
 
 def test_db_init_task_carries_init_sql_and_reads_only_database_secrets(stack: Stack) -> None:

@@ -53,12 +53,21 @@ class StateBackend(Frozen):
         return self
 
 
-class Pipeline(Frozen):
-    """Where CodePipeline takes the source from (a CodeStar/CodeConnections connection)."""
+class PipelineConfig(Frozen):
+    """The delivery pipeline: source -> build -> staging -> approval -> prod."""
 
+    name: str = "netflux"
+    region: str = "us-east-1"
+    # A CodeConnections (CodeStar) connection to the Git host. Left empty, the stack creates one
+    # in PENDING state: finish the host's handshake once in the console.
+    connection_arn: str | None = None
+    provider_type: Literal["GitHub", "GitLab", "Bitbucket"] = "GitHub"
     repository: str = "example-org/netflux"  # owner/name on the Git host
     branch: str = "main"
-    connection_arn: str | None = None  # created by hand once (the host's OAuth handshake)
+    build_compute: str = "BUILD_GENERAL1_MEDIUM"
+    build_image: str = "aws/codebuild/standard:7.0"
+    artifact_retention_days: int = 30
+    log_retention_days: int = 30
 
 
 class EnvironmentConfig(Frozen):
@@ -93,7 +102,6 @@ class EnvironmentConfig(Frozen):
     image_tag: str = "latest"  # what the first deployment runs; the pipeline deploys commit tags
 
     state: StateBackend = StateBackend()
-    pipeline: Pipeline = Pipeline()
     requires_approval: bool = False  # a manual approval before the pipeline deploys here
 
     @property
@@ -142,3 +150,5 @@ PROD = EnvironmentConfig(
 )
 
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {env.name: env for env in (STAGING, PROD)}
+
+PIPELINE = PipelineConfig()

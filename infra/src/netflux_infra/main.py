@@ -6,7 +6,8 @@ import os
 
 from cdktf import App
 
-from netflux_infra.config import ENVIRONMENTS
+from netflux_infra.config import ENVIRONMENTS, PIPELINE
+from netflux_infra.pipeline import PipelineStack
 from netflux_infra.stack import NetfluxStack
 
 
@@ -14,6 +15,7 @@ def build_app(outdir: str | None = None) -> App:
     app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
     for config in ENVIRONMENTS.values():
         NetfluxStack(app, config.prefix, config)
+    PipelineStack(app, f"{PIPELINE.name}-pipeline", PIPELINE, list(ENVIRONMENTS.values()))
     return app
 
 

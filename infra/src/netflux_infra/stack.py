@@ -7,7 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from netflux_infra.compute import Compute
-from netflux_infra.config import EnvironmentConfig
+from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
 from netflux_infra.dbinit import DatabaseInit
 from netflux_infra.edge import Edge
@@ -15,6 +15,25 @@ from netflux_infra.monitoring import Monitoring
 from netflux_infra.network import Network
 from netflux_infra.registry import Registry
 from netflux_infra.security import SecurityGroups
+
+
+def configure_backend(
+    stack: TerraformStack, id_: str, state: StateBackend, name: str, region: str
+) -> None:
+    if state.kind == "s3":
+        S3Backend(
+            stack,
+            bucket=state.bucket or "",
+            key=f"{state.key_prefix}/{name}/terraform.tfstate",
+            region=state.region or region,
+            encrypt=True,
+        )
+        # S3-native state locking (Terraform >= 1.10), no DynamoDB table; cdktf 0.21 has no
+        # property for it yet.
+        stack.add_override("terraform.backend.s3.use_lockfile", True)
+    else:
+        # Relative to the stack's folder: no absolute path of this machine in the output.
+        LocalBackend(stack, path=f"terraform.{id_}.tfstate")
 
 
 class NetfluxStack(TerraformStack):
@@ -31,7 +50,7 @@ class NetfluxStack(TerraformStack):
                 )
             ],
         )
-        self._backend(id_, config)
+        configure_backend(self, id_, config.state, config.name, config.region)
 
         self.network = Network(self, "network", config)
         self.security = SecurityGroups(self, "security", config, self.network)
@@ -45,23 +64,6 @@ class NetfluxStack(TerraformStack):
         self.db_init = DatabaseInit(self, "db-init", config, self.database, self.registry)
         Monitoring(self, "monitoring", config, self.edge, self.database)
         self._outputs()
-
-    def _backend(self, id_: str, config: EnvironmentConfig) -> None:
-        state = config.state
-        if state.kind == "s3":
-            S3Backend(
-                self,
-                bucket=state.bucket or "",
-                key=f"{state.key_prefix}/{config.name}/terraform.tfstate",
-                region=state.region or config.region,
-                encrypt=True,
-            )
-            # S3-native state locking (Terraform >= 1.10), no DynamoDB table; cdktf 0.21 has no
-            # property for it yet.
-            self.add_override("terraform.backend.s3.use_lockfile", True)
-        else:
-            # Relative to the stack's folder: no absolute path of this machine in the output.
-            LocalBackend(self, path=f"terraform.{id_}.tfstate")
 
     def _outputs(self) -> None:
         def out(name: str, value: str, description: str) -> None:

@@ -1,0 +1,337 @@
+"""CodePipeline: source -> CodeBuild (buildspec.yml) -> staging -> manual approval -> prod.
+
+A stack of its own: it spans environments, and it deploys into their clusters by name
+(`netflux-<env>`), which each environment's stack fixes.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.codebuild_project import CodebuildProject
+from cdktf_cdktf_provider_aws.codebuild_report_group import CodebuildReportGroup
+from cdktf_cdktf_provider_aws.codepipeline import (
+    Codepipeline,
+    CodepipelineArtifactStore,
+    CodepipelineStage,
+    CodepipelineStageAction,
+)
+from cdktf_cdktf_provider_aws.codestarconnections_connection import (
+    CodestarconnectionsConnection,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from netflux_infra.buckets import PrivateBucket
+from netflux_infra.config import EnvironmentConfig, PipelineConfig
+from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.services import SERVICES
+from netflux_infra.stack import configure_backend
+
+IMAGEDEFINITIONS = "imagedefinitions.json"
+REPORT_NAME = "pytest"  # the report key in buildspec.yml
+
+
+def artifact_name(env: EnvironmentConfig, service: str) -> str:
+    """The buildspec's secondary artifact holding one environment's imagedefinitions."""
+    return f"{env.name}_{service.removesuffix('-service')}"
+
+
+class PipelineStack(TerraformStack):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: PipelineConfig,
+        environments: list[EnvironmentConfig],
+    ) -> None:
+        super().__init__(scope, id_)
+        AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            default_tags=[
+                AwsProviderDefaultTags(
+                    tags={"Project": "netflux", "Environment": "delivery", "ManagedBy": "cdktf"}
+                )
+            ],
+        )
+        configure_backend(self, id_, environments[0].state, "delivery", config.region)
+        name = config.name
+
+        access_logs = PrivateBucket(
+            self,
+            "access-logs",
+            name_prefix=f"{name}-pipeline-logs-",
+            expire_days=90,
+            force_destroy=True,
+        ).bucket
+        self.artifacts = PrivateBucket(
+            self,
+            "artifacts",
+            name_prefix=f"{name}-pipeline-",
+            log_bucket=access_logs,
+            expire_days=config.artifact_retention_days,
+            force_destroy=True,  # build outputs only; the images live in ECR
+        ).bucket
+        if config.connection_arn:
+            connection_arn = config.connection_arn
+        else:
+            connection_arn = CodestarconnectionsConnection(
+                self, "connection", name=f"{name}-source", provider_type=config.provider_type
+            ).arn
+
+        self.build_logs = CloudwatchLogGroup(
+            self,
+            "build-logs",
+            name=f"/codebuild/{name}",
+            retention_in_days=config.log_retention_days,
+        )
+        project_name = f"{name}-build"
+        self.report_group = CodebuildReportGroup(
+            self,
+            "reports",
+            # CodeBuild files the buildspec's `pytest` report under <project>-<key>.
+            name=f"{project_name}-{REPORT_NAME}",
+            type="TEST",
+            export_config={"type": "NO_EXPORT"},
+            delete_reports=True,
+        )
+        build_role = self._build_role(config, environments)
+        self.project = CodebuildProject(
+            self,
+            "build",
+            name=project_name,
+            description="make test, make images, make release (buildspec.yml)",
+            service_role=build_role.arn,
+            build_timeout=60,
+            source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+            artifacts={"type": "CODEPIPELINE"},
+            environment={
+                "compute_type": config.build_compute,
+                "image": config.build_image,
+                "type": "LINUX_CONTAINER",
+                # Docker in the build: Testcontainers and image builds.
+                "privileged_mode": True,
+                "environment_variable": [
+                    {
+                        "name": "DEPLOY_ENVIRONMENTS",
+                        "value": " ".join(e.name for e in environments),
+                    }
+                ],
+            },
+            cache={"type": "LOCAL", "modes": ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_CUSTOM_CACHE"]},
+            logs_config={
+                "cloudwatch_logs": {"group_name": self.build_logs.name, "status": "ENABLED"}
+            },
+        )
+        pipeline_role = self._pipeline_role(config, environments, connection_arn)
+        self.pipeline = self._pipeline(config, environments, pipeline_role, connection_arn)
+        TerraformOutput(self, "pipeline_name", value=self.pipeline.name)
+        TerraformOutput(
+            self,
+            "connection_arn",
+            value=connection_arn,
+            description="Finish the Git host's handshake for this connection once (console)",
+        )
+
+    def _build_role(self, config: PipelineConfig, environments: list[EnvironmentConfig]) -> IamRole:
+        role = IamRole(
+            self,
+            "build-role",
+            name=f"{config.name}-codebuild",
+            assume_role_policy=assume_role("codebuild.amazonaws.com"),
+        )
+        repositories = [
+            f"arn:aws:ecr:{env.region}:*:repository/{env.prefix}/{spec.name}"
+            for env in environments
+            for spec in SERVICES
+        ]
+        IamRolePolicy(
+            self,
+            "build-policy",
+            role=role.id,
+            policy=policy(
+                statement(["ecr:GetAuthorizationToken"], ["*"]),
+                # Push to these repositories only.
+                statement(
+                    [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:CompleteLayerUpload",
+                        "ecr:InitiateLayerUpload",
+                        "ecr:PutImage",
+                        "ecr:UploadLayerPart",
+                    ],
+                    repositories,
+                ),
+                statement(
+                    ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.build_logs.arn}:*"]
+                ),
+                statement(
+                    [
+                        "codebuild:CreateReport",
+                        "codebuild:UpdateReport",
+                        "codebuild:BatchPutTestCases",
+                    ],
+                    [self.report_group.arn],
+                ),
+                statement(
+                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    [f"{self.artifacts.arn}/*"],
+                ),
+                statement(["s3:GetBucketAcl", "s3:GetBucketLocation"], [self.artifacts.arn]),
+            ),
+        )
+        return role
+
+    def _pipeline_role(
+        self, config: PipelineConfig, environments: list[EnvironmentConfig], connection_arn: str
+    ) -> IamRole:
+        role = IamRole(
+            self,
+            "pipeline-role",
+            name=f"{config.name}-codepipeline",
+            assume_role_policy=assume_role("codepipeline.amazonaws.com"),
+        )
+        services = [
+            f"arn:aws:ecs:{env.region}:*:service/{env.prefix}/{spec.name}"
+            for env in environments
+            for spec in SERVICES
+        ]
+        task_roles = [
+            f"arn:aws:iam::*:role/{env.prefix}-{spec.short}-{kind}"
+            for env in environments
+            for spec in SERVICES
+            for kind in ("execution", "task")
+        ]
+        IamRolePolicy(
+            self,
+            "pipeline-policy",
+            role=role.id,
+            policy=policy(
+                statement(
+                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    [f"{self.artifacts.arn}/*"],
+                ),
+                statement(["s3:GetBucketVersioning", "s3:ListBucket"], [self.artifacts.arn]),
+                statement(["codestar-connections:UseConnection"], [connection_arn]),
+                statement(["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [self.project.arn]),
+                # ECS deploy actions: register a revision with the new image, roll the service.
+                statement(
+                    [
+                        "ecs:DescribeTaskDefinition",
+                        "ecs:RegisterTaskDefinition",
+                        "ecs:DescribeTasks",
+                        "ecs:ListTasks",
+                    ],
+                    ["*"],  # these actions have no resource-level permissions
+                ),
+                statement(["ecs:DescribeServices", "ecs:UpdateService"], services),
+                statement(
+                    ["iam:PassRole"],
+                    task_roles,
+                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+            ),
+        )
+        return role
+
+    def _pipeline(
+        self,
+        config: PipelineConfig,
+        environments: list[EnvironmentConfig],
+        role: IamRole,
+        connection_arn: str,
+    ) -> Codepipeline:
+        outputs = [artifact_name(env, spec.name) for env in environments for spec in SERVICES]
+        stages = [
+            CodepipelineStage(
+                name="Source",
+                action=[
+                    CodepipelineStageAction(
+                        name="Source",
+                        category="Source",
+                        owner="AWS",
+                        provider="CodeStarSourceConnection",
+                        version="1",
+                        output_artifacts=["source"],
+                        configuration={
+                            "ConnectionArn": connection_arn,
+                            "FullRepositoryId": config.repository,
+                            "BranchName": config.branch,
+                            "OutputArtifactFormat": "CODE_ZIP",
+                        },
+                    )
+                ],
+            ),
+            CodepipelineStage(
+                name="Build",
+                action=[
+                    CodepipelineStageAction(
+                        name="TestBuildPush",
+                        category="Build",
+                        owner="AWS",
+                        provider="CodeBuild",
+                        version="1",
+                        input_artifacts=["source"],
+                        output_artifacts=outputs,
+                        configuration={"ProjectName": self.project.name, "PrimarySource": "source"},
+                    )
+                ],
+            ),
+        ]
+        for env in environments:
+            if env.requires_approval:
+                stages.append(
+                    CodepipelineStage(
+                        name=f"Approve-{env.name}",
+                        action=[
+                            CodepipelineStageAction(
+                                name="Approve",
+                                category="Approval",
+                                owner="AWS",
+                                provider="Manual",
+                                version="1",
+                                configuration={
+                                    "CustomData": f"Release to {env.name}? Check the stage before."
+                                },
+                            )
+                        ],
+                    )
+                )
+            stages.append(
+                CodepipelineStage(
+                    name=f"Deploy-{env.name}",
+                    action=[
+                        # Rolling update; the service's circuit breaker rolls a failing one back.
+                        CodepipelineStageAction(
+                            name=spec.name,
+                            category="Deploy",
+                            owner="AWS",
+                            provider="ECS",
+                            version="1",
+                            run_order=1,
+                            input_artifacts=[artifact_name(env, spec.name)],
+                            configuration={
+                                "ClusterName": env.prefix,
+                                "ServiceName": spec.name,
+                                "FileName": IMAGEDEFINITIONS,
+                                "DeploymentTimeout": "20",
+                            },
+                        )
+                        for spec in SERVICES
+                    ],
+                )
+            )
+        return Codepipeline(
+            self,
+            "pipeline",
+            name=config.name,
+            pipeline_type="V2",
+            role_arn=role.arn,
+            artifact_store=[CodepipelineArtifactStore(location=self.artifacts.bucket, type="S3")],
+            stage=stages,
+        )
