@@ -5,6 +5,8 @@
 #   netflux-ci/postgres:standin  <- public.ecr.aws/docker/library/postgres:16-alpine
 #                                   (Debian bookworm's PostgreSQL 15; same env vars, init folder,
 #                                   pg_isready/psql, postgres in the foreground)
+#   netflux-ci/nginx:standin     <- public.ecr.aws/nginx/nginx:stable-alpine
+#                                   (Debian's nginx; conf.d/*.conf included, html root, foreground)
 #   netflux-ci/python:standin    <- public.ecr.aws/docker/library/python:3.12-slim-bookworm
 #                                   (Debian's Python 3.11 + venv, and this machine's CA bundle so
 #                                   pip/uv get through the TLS-intercepting proxy)
@@ -35,6 +37,21 @@ if ! exists netflux-ci/postgres:standin; then
         --change 'CMD ["postgres"]' \
         "$work/postgres.tar" netflux-ci/postgres:standin >/dev/null
     echo "built netflux-ci/postgres:standin"
+fi
+
+if ! exists netflux-ci/nginx:standin; then
+    mmdebstrap --quiet --variant=apt --include=nginx \
+        --customize-hook='rm -f "$1"/etc/nginx/sites-enabled/default' \
+        --customize-hook='mkdir -p "$1"/usr/share/nginx/html' \
+        --customize-hook='ln -sf /dev/stdout "$1"/var/log/nginx/access.log && ln -sf /dev/stderr "$1"/var/log/nginx/error.log' \
+        --customize-hook='rm -rf "$1"/usr/share/locale/* "$1"/usr/share/doc/* "$1"/var/lib/apt/lists/*' \
+        bookworm "$work/nginx.tar"
+    docker import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'EXPOSE 80' \
+        --change 'CMD ["nginx", "-g", "daemon off;"]' \
+        "$work/nginx.tar" netflux-ci/nginx:standin >/dev/null
+    echo "built netflux-ci/nginx:standin"
 fi
 
 if ! exists netflux-ci/python:standin; then

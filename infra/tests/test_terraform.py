@@ -45,7 +45,7 @@ def workdir(any_stack: Stack, tmp_path: Path) -> Path:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs terraform and the provider mirror at {PLUGIN_DIR}")
         pytest.skip(f"terraform or the offline provider mirror ({PLUGIN_DIR}) is missing")
-    shutil.copy(any_stack.folder / "cdk.tf.json", tmp_path)
+    shutil.copytree(any_stack.folder, tmp_path, dirs_exist_ok=True)  # JSON and assets (web/)
     (tmp_path / "offline_override.tf.json").write_text(json.dumps(OFFLINE_PROVIDER))
     init = terraform(tmp_path, "init", "-input=false", "-no-color", f"-plugin-dir={PLUGIN_DIR}")
     assert init.returncode == 0, init.stdout + init.stderr

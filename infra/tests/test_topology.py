@@ -297,3 +297,20 @@ def test_db_init_task_carries_init_sql_and_reads_only_database_secrets(stack: St
         "PGUSER", "PGPASSWORD", "MOVIE_PASSWORD", "CUSTOMER_PASSWORD",
     }  # fmt: skip
     assert "ALTER ROLE movie_service PASSWORD :'movie_pw'" in definition["command"][-1]
+
+
+def test_deployment_publishes_every_web_file_to_the_site_bucket(stack: Stack) -> None:
+    web = Path(__file__).resolve().parents[2] / "web"
+    files = {p.relative_to(web).as_posix() for p in web.rglob("*") if p.is_file()}
+    objects = stack.resources("aws_s3_object").values()
+
+    assert {o["key"] for o in objects} == files
+    assert "index.html" in files
+    site = stack.ref("aws_s3_bucket", "site_bucket")
+    for obj in objects:
+        assert obj["bucket"] == site
+        assert obj["cache_control"] == "no-cache"
+        assert (stack.folder / obj["source"]).is_file()
+    types = {o["key"]: o["content_type"] for o in objects}
+    assert types["index.html"].startswith("text/html")
+    assert types["app.js"].startswith("text/javascript")

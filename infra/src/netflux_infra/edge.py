@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+from cdktf import AssetType, Fn, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistribution,
     CloudfrontDistributionOrderedCacheBehavior,
@@ -24,28 +27,31 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 from netflux_infra.buckets import ELB_LOG_ACCOUNTS, PrivateBucket
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.network import Network
-from netflux_infra.routing import API_PREFIX, SERVICE_ROUTES
+from netflux_infra.routing import API_PREFIX, NOT_FOUND_PROBLEM, SERVICE_ROUTES
 from netflux_infra.security import SecurityGroups
 from netflux_infra.services import CONTAINER_PORT, HEALTH_PATH, SERVICES
+
+WEB_DIR = Path(__file__).resolve().parents[3] / "web"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
 
 # AWS-managed CloudFront policies (global, fixed ids).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"  # every header, cookie and query string
-
-NOT_FOUND_PROBLEM = json.dumps(
-    {
-        "type": "about:blank",
-        "title": "Not Found",
-        "status": 404,
-        "detail": "No API at this path",
-    }
-)
 
 
 def deny_plain_http(bucket_arn: str) -> dict[str, object]:
@@ -93,6 +99,7 @@ class Edge(Construct):
         self._load_balancer(config, network, security, logs_policy)
         self._distribution(config)
         self._site_policy()
+        self._publish_site()
 
     def _load_balancer(
         self,
@@ -154,7 +161,7 @@ class Edge(Construct):
                     # ALB cannot send application/problem+json; the body is still a problem.
                     fixed_response={
                         "content_type": "application/json",
-                        "message_body": NOT_FOUND_PROBLEM,
+                        "message_body": json.dumps(NOT_FOUND_PROBLEM),
                         "status_code": "404",
                     },
                 )
@@ -278,6 +285,27 @@ class Edge(Construct):
             ),
             logging_config={"bucket": self.logs.bucket_domain_name, "prefix": "cloudfront/"},
         )
+
+    def _publish_site(self) -> None:
+        """The deployment uploads web/: every file an object, re-uploaded when its hash changes.
+
+        `no-cache` makes CloudFront revalidate with S3 on each request, so a deploy is visible at
+        once without an invalidation (the files are small; S3 answers 304 when unchanged).
+        """
+        asset = TerraformAsset(self, "web", path=str(WEB_DIR), type=AssetType.DIRECTORY)
+        for file in sorted(p for p in WEB_DIR.rglob("*") if p.is_file()):
+            key = file.relative_to(WEB_DIR).as_posix()
+            source = f"{asset.path}/{key}"
+            S3Object(
+                self,
+                "web-" + re.sub(r"[^A-Za-z0-9-]", "-", key),
+                bucket=self.site.id,
+                key=key,
+                source=source,
+                etag=Fn.filemd5(source),
+                content_type=CONTENT_TYPES.get(file.suffix, "application/octet-stream"),
+                cache_control="no-cache",
+            )
 
     def _site_policy(self) -> None:
         S3BucketPolicy(

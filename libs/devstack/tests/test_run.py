@@ -22,14 +22,15 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @contextmanager
-def make_run(data_dir: Path, pg_port: int) -> Iterator[tuple[str, str, list[str]]]:
-    movie, customer = free_port(), free_port()
+def make_run(data_dir: Path, pg_port: int) -> Iterator[tuple[str, str, str, list[str]]]:
+    movie, customer, edge = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "NETFLUX_DATA_DIR": str(data_dir),
         "NETFLUX_PG_PORT": str(pg_port),
         "MOVIE_PORT": str(movie),
         "CUSTOMER_PORT": str(customer),
+        "EDGE_PORT": str(edge),
     }
     for var in ("DATABASE_URL", "MOVIE_DATABASE_URL", "CUSTOMER_DATABASE_URL"):
         env.pop(var, None)
@@ -55,7 +56,8 @@ def make_run(data_dir: Path, pg_port: int) -> Iterator[tuple[str, str, list[str]
         proc.kill()
         pytest.fail("make run did not come up in 90 s:\n" + "".join(lines))
     try:
-        yield f"http://127.0.0.1:{movie}", f"http://127.0.0.1:{customer}", lines
+        urls = (f"http://127.0.0.1:{p}" for p in (movie, customer, edge))
+        yield *urls, lines
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
@@ -76,10 +78,21 @@ def data_dir() -> Iterator[Path]:
 def test_make_run_serves_both_apis_and_keeps_data_across_restarts(data_dir: Path) -> None:
     pg_port = free_port()
 
-    with make_run(data_dir, pg_port) as (movie_url, customer_url, lines):
+    with make_run(data_dir, pg_port) as (movie_url, customer_url, edge_url, lines):
         assert any(movie_url in line for line in lines)
         assert any(customer_url in line for line in lines)
+        assert any(edge_url in line for line in lines)
         assert httpx.get(f"{movie_url}/api/movies").status_code == 200
+        # The edge: the page and both APIs on one port, routed like CloudFront + ALB.
+        assert "<title>Netflux</title>" in httpx.get(f"{edge_url}/").text
+        assert (
+            httpx.get(f"{edge_url}/api/movies").json()
+            == httpx.get(f"{movie_url}/api/movies").json()
+        )
+        assert httpx.get(f"{edge_url}/api/customers/1").json()["name"] == "Sam"
+        unrouted = httpx.get(f"{edge_url}/api/orders/1")
+        assert unrouted.status_code == 404
+        assert unrouted.headers["content-type"] == "application/problem+json"
         patched = httpx.patch(
             f"{customer_url}/api/customers/2/genre", json={"favoriteGenre": "COMEDY"}
         )
@@ -88,7 +101,7 @@ def test_make_run_serves_both_apis_and_keeps_data_across_restarts(data_dir: Path
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{movie_url}/api/movies")
 
-    with make_run(data_dir, pg_port) as (_, customer_url, lines):
+    with make_run(data_dir, pg_port) as (_, customer_url, _, lines):
         customer = httpx.get(f"{customer_url}/api/customers/2").json()
         assert customer["favoriteGenre"] == "COMEDY"
         assert customer["recommendedMovies"]

@@ -19,6 +19,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -167,7 +169,9 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
             await wait_until_accepting(server.url("postgres"))
         await ensure_database(server.url("postgres"), TEMPLATE_DB, init_sql.read_text())
 
-    asyncio.run(prepare())
+    # A thread of its own: the first test asking for the server may already run an event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, prepare()).result()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         where = f"{server.host}:{server.port}"
@@ -176,23 +180,30 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     next(servers, None)  # runs the generator's clean-up
 
 
-@pytest.fixture
-async def netflux_db(postgres_server: PostgresServer) -> AsyncIterator[TestDatabase]:
-    """A fresh database built by init.sql, dropped after the test."""
+@asynccontextmanager
+async def fresh_database(server: PostgresServer) -> AsyncIterator[TestDatabase]:
+    """A new database cloned from the init.sql template; dropped on exit."""
     name = f"netflux_test_{os.getpid()}_{next(_counter)}"
-    admin = await asyncpg.connect(postgres_server.url("postgres"))
+    admin = await asyncpg.connect(server.url("postgres"))
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
     finally:
         await admin.close()
     try:
-        yield TestDatabase(postgres_server, name)
+        yield TestDatabase(server, name)
     finally:
-        admin = await asyncpg.connect(postgres_server.url("postgres"))
+        admin = await asyncpg.connect(server.url("postgres"))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def netflux_db(postgres_server: PostgresServer) -> AsyncIterator[TestDatabase]:
+    """A fresh database built by init.sql, dropped after the test."""
+    async with fresh_database(postgres_server) as db:
+        yield db
 
 
 def pytest_terminal_summary(

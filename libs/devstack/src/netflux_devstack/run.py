@@ -6,6 +6,7 @@ Environment (all optional):
   NETFLUX_DATA_DIR             embedded PostgreSQL's data folder (default .data/postgres)
   NETFLUX_PG_PORT              embedded PostgreSQL's port (default 55432)
   MOVIE_PORT / CUSTOMER_PORT   service ports (default 7070 / 8080)
+  EDGE_PORT                    the web page and both APIs on one port (default 8000)
 """
 
 from __future__ import annotations
@@ -100,9 +101,9 @@ def database_urls(root: Path) -> Iterator[dict[str, str]]:
         _say("PostgreSQL stopped")
 
 
-def _spawn(module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _spawn(module: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", module], env={**os.environ, **env}, start_new_session=True
+        [sys.executable, "-m", module, *args], env={**os.environ, **env}, start_new_session=True
     )
 
 
@@ -135,9 +136,10 @@ def main() -> None:
     root = repo_root()
     movie_port = int(os.environ.get("MOVIE_PORT", "7070"))
     customer_port = int(os.environ.get("CUSTOMER_PORT", "8080"))
-    for port in (movie_port, customer_port):
+    edge_port = int(os.environ.get("EDGE_PORT", "8000"))
+    for port in (movie_port, customer_port, edge_port):
         if _port_in_use(port):
-            raise SystemExit(f"port {port} is taken; set MOVIE_PORT / CUSTOMER_PORT")
+            raise SystemExit(f"port {port} is taken; set MOVIE_PORT / CUSTOMER_PORT / EDGE_PORT")
 
     stopping = False
 
@@ -168,9 +170,14 @@ def main() -> None:
                     },
                 ),
             ]
+            edge_url = f"http://127.0.0.1:{edge_port}"
+            edge_args = ["--port", str(edge_port), "--movie", movie_url, "--customer", customer_url]
+            procs.append(_spawn("netflux_devstack.edge", {}, *edge_args))
             try:
                 _wait_healthy(f"{movie_url}/actuator/health", procs)
                 _wait_healthy(f"{customer_url}/actuator/health", procs)
+                _wait_healthy(f"{edge_url}/index.html", procs)
+                _say(f"web + APIs        {edge_url}/   (as CloudFront + ALB route them)")
                 _say(f"movie-service     {movie_url}/api/movies       docs: {movie_url}/docs")
                 _say(f"customer-service  {customer_url}/api/customers/1  docs: {customer_url}/docs")
                 _say("press Ctrl-C to stop")
