@@ -19,7 +19,6 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.service_discovery_http_namespace import (
     ServiceDiscoveryHttpNamespace,
 )
@@ -28,7 +27,7 @@ from constructs import Construct
 from netflux_infra.config import EnvironmentConfig, ServiceSizing
 from netflux_infra.database import Database
 from netflux_infra.edge import Edge
-from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.iam import assume_role, task_execution_role
 from netflux_infra.network import Network
 from netflux_infra.registry import Registry
 from netflux_infra.security import SecurityGroups
@@ -96,33 +95,13 @@ class Compute(Construct):
             )
             repo = registry.repositories[spec.name]
             secret = database.secrets[spec.name]
-            execution_role = IamRole(
+            execution_role = task_execution_role(
                 self,
-                f"execution-role-{spec.short}",
+                f"-{spec.short}",
                 name=f"{prefix}-{spec.short}-execution",
-                assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
-            )
-            # What ECS needs to start this task, and nothing more: pull its image, write its
-            # logs, read its database secret.
-            IamRolePolicy(
-                self,
-                f"execution-policy-{spec.short}",
-                role=execution_role.id,
-                policy=policy(
-                    statement(["ecr:GetAuthorizationToken"], ["*"]),
-                    statement(
-                        [
-                            "ecr:BatchCheckLayerAvailability",
-                            "ecr:BatchGetImage",
-                            "ecr:GetDownloadUrlForLayer",
-                        ],
-                        [repo.arn],
-                    ),
-                    statement(
-                        ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group.arn}:*"]
-                    ),
-                    statement(["secretsmanager:GetSecretValue"], [secret.arn]),
-                ),
+                repositories=[repo.arn],
+                log_group_arn=log_group.arn,
+                secrets=[secret.arn],
             )
             # The application calls no AWS API: its task role grants nothing.
             task_role = IamRole(

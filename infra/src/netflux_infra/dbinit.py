@@ -14,13 +14,11 @@ from pathlib import Path
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.database import Database
-from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.iam import task_execution_role
 from netflux_infra.registry import Registry
 from netflux_infra.services import DATABASE_NAME
 
@@ -66,33 +64,15 @@ class DatabaseInit(Construct):
         master = database.instance.master_user_secret.get(0).secret_arn
         movie = database.secrets["movie-service"].arn
         customer = database.secrets["customer-service"].arn
-        role = IamRole(
+        role = task_execution_role(
             self,
-            "execution-role",
+            "",
             name=f"{prefix}-db-init-execution",
-            assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
-        )
-        cached_repos = f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"
-        IamRolePolicy(
-            self,
-            "execution-policy",
-            role=role.id,
-            policy=policy(
-                statement(["ecr:GetAuthorizationToken"], ["*"]),
-                statement(
-                    [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                        # The first pull creates the cached repository and imports the image.
-                        "ecr:CreateRepository",
-                        "ecr:BatchImportUpstreamImage",
-                    ],
-                    [cached_repos],
-                ),
-                statement(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group.arn}:*"]),
-                statement(["secretsmanager:GetSecretValue"], [master, movie, customer]),
-            ),
+            repositories=[f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
+            log_group_arn=log_group.arn,
+            secrets=[master, movie, customer],
+            # The first pull creates the cached repository and imports the image.
+            extra_pull_actions=["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
         )
         container = {
             "name": "db-init",

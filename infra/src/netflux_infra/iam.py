@@ -6,6 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
 
 def statement(actions: Sequence[str], resources: Sequence[str], **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": list(actions), "Resource": list(resources), **extra}
@@ -19,3 +25,35 @@ def assume_role(service: str) -> str:
     return policy(
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     )
+
+
+def task_execution_role(
+    scope: Construct,
+    suffix: str,
+    *,
+    name: str,
+    repositories: Sequence[str],
+    log_group_arn: str,
+    secrets: Sequence[str],
+    extra_pull_actions: Sequence[str] = (),
+) -> IamRole:
+    """What ECS needs to start a task, and nothing more: pull its image from these repositories,
+    write to its log group, read these secrets."""
+    role = IamRole(
+        scope,
+        f"execution-role{suffix}",
+        name=name,
+        assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
+    )
+    IamRolePolicy(
+        scope,
+        f"execution-policy{suffix}",
+        role=role.id,
+        policy=policy(
+            statement(["ecr:GetAuthorizationToken"], ["*"]),  # no resource-level permission
+            statement([*ECR_PULL, *extra_pull_actions], repositories),
+            statement(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"]),
+            statement(["secretsmanager:GetSecretValue"], secrets),
+        ),
+    )
+    return role

@@ -21,14 +21,13 @@ from cdktf_cdktf_provider_aws.codestarconnections_connection import (
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from netflux_infra.buckets import PrivateBucket
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
 from netflux_infra.iam import assume_role, policy, statement
 from netflux_infra.services import SERVICES
-from netflux_infra.stack import configure_backend
+from netflux_infra.stack import aws_provider, configure_backend
 
 IMAGEDEFINITIONS = "imagedefinitions.json"
 REPORT_NAME = "pytest"  # the report key in buildspec.yml
@@ -48,16 +47,7 @@ class PipelineStack(TerraformStack):
         environments: list[EnvironmentConfig],
     ) -> None:
         super().__init__(scope, id_)
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            default_tags=[
-                AwsProviderDefaultTags(
-                    tags={"Project": "netflux", "Environment": "delivery", "ManagedBy": "cdktf"}
-                )
-            ],
-        )
+        aws_provider(self, config.region, "delivery")
         configure_backend(self, id_, environments[0].state, "delivery", config.region)
         name = config.name
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -42,7 +44,8 @@ class SecurityGroups(Construct):
         self.db = group("db", "PostgreSQL: admits only the service tasks")
         self.endpoints = group("endpoints", "VPC interface endpoints: admit only the tasks")
 
-        def ingress(
+        def rule(
+            kind: type[VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule],
             sg: SecurityGroup,
             name: str,
             port: int,
@@ -50,10 +53,12 @@ class SecurityGroups(Construct):
             *,
             peer: SecurityGroup | None = None,
             prefix_list: str | None = None,
+            cidr: str | None = None,
         ) -> None:
-            VpcSecurityGroupIngressRule(
+            direction = "in" if kind is VpcSecurityGroupIngressRule else "out"
+            kind(
                 self,
-                f"{name}-in",
+                f"{name}-{direction}",
                 security_group_id=sg.id,
                 ip_protocol="tcp",
                 from_port=port,
@@ -61,28 +66,14 @@ class SecurityGroups(Construct):
                 description=description,
                 referenced_security_group_id=peer.id if peer else None,
                 prefix_list_id=prefix_list,
-            )
-
-        def egress(
-            sg: SecurityGroup,
-            name: str,
-            port: int,
-            description: str,
-            *,
-            peer: SecurityGroup | None = None,
-            cidr: str | None = None,
-        ) -> None:
-            VpcSecurityGroupEgressRule(
-                self,
-                f"{name}-out",
-                security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=description,
-                referenced_security_group_id=peer.id if peer else None,
                 cidr_ipv4=cidr,
             )
+
+        def ingress(sg: SecurityGroup, name: str, port: int, description: str, **peer: Any) -> None:
+            rule(VpcSecurityGroupIngressRule, sg, name, port, description, **peer)
+
+        def egress(sg: SecurityGroup, name: str, port: int, description: str, **peer: Any) -> None:
+            rule(VpcSecurityGroupEgressRule, sg, name, port, description, **peer)
 
         # CloudFront reaches the ALB on one port only: the origin-facing prefix list weighs ~55
         # entries against the default quota of 60 rules per group, so it fits once.

@@ -17,6 +17,14 @@ from netflux_infra.registry import Registry
 from netflux_infra.security import SecurityGroups
 
 
+def aws_provider(stack: TerraformStack, region: str, environment: str) -> AwsProvider:
+    """The AWS provider; every resource carries these tags."""
+    tags = {"Project": "netflux", "Environment": environment, "ManagedBy": "cdktf"}
+    return AwsProvider(
+        stack, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)]
+    )
+
+
 def configure_backend(
     stack: TerraformStack, id_: str, state: StateBackend, name: str, region: str
 ) -> None:
@@ -40,16 +48,7 @@ class NetfluxStack(TerraformStack):
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig) -> None:
         super().__init__(scope, id_)
         self.config = config
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            default_tags=[
-                AwsProviderDefaultTags(
-                    tags={"Project": "netflux", "Environment": config.name, "ManagedBy": "cdktf"}
-                )
-            ],
-        )
+        aws_provider(self, config.region, config.name)
         configure_backend(self, id_, config.state, config.name, config.region)
 
         self.network = Network(self, "network", config)
