@@ -314,3 +314,19 @@ def test_deployment_publishes_every_web_file_to_the_site_bucket(stack: Stack) ->
     types = {o["key"]: o["content_type"] for o in objects}
     assert types["index.html"].startswith("text/html")
     assert types["app.js"].startswith("text/javascript")
+
+
+def test_log_bucket_admits_s3_access_logs_of_the_site_and_alb_logs(stack: Stack) -> None:
+    policy = json.loads(stack.named("aws_s3_bucket_policy", "logs-policy")["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    logs = stack.ref("aws_s3_bucket", "logs_bucket", "arn")
+    site_logging = stack.named("aws_s3_bucket_logging", "site")
+
+    [s3_logs] = [s for sid, s in by_sid.items() if sid.startswith("S3AccessLogs")]
+    assert s3_logs["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert s3_logs["Resource"] == f"{logs}/{site_logging['target_prefix']}*"
+    assert s3_logs["Condition"]["ArnLike"]["aws:SourceArn"] == stack.ref(
+        "aws_s3_bucket", "site_bucket", "arn"
+    )
+    assert by_sid["AlbAccessLogs"]["Resource"] == f"{logs}/alb/*"
+    assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"

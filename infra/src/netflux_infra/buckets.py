@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -13,6 +15,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
@@ -50,6 +53,7 @@ class PrivateBucket(Construct):
         self.bucket = S3Bucket(
             self, "bucket", bucket_prefix=name_prefix, force_destroy=force_destroy
         )
+        self.log_prefix = f"s3/{name_prefix}"  # where its access logs land in the log bucket
         bucket_id = self.bucket.id
         S3BucketPublicAccessBlock(
             self,
@@ -112,5 +116,37 @@ class PrivateBucket(Construct):
                 "logging",
                 bucket=bucket_id,
                 target_bucket=log_bucket.id,
-                target_prefix=f"s3/{name_prefix}",
+                target_prefix=self.log_prefix,
             )
+
+
+def deny_plain_http(bucket_arn: str) -> dict[str, object]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def access_log_delivery(log_bucket: S3Bucket, source: PrivateBucket) -> dict[str, object]:
+    """Lets S3 server access logging write `source`'s logs into `log_bucket` (owner-enforced
+    buckets take no ACL grants, so a policy statement is the only way)."""
+    return {
+        "Sid": "S3AccessLogs" + "".join(c for c in source.node.id.title() if c.isalnum()),
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket.arn}/{source.log_prefix}*",
+        "Condition": {"ArnLike": {"aws:SourceArn": source.bucket.arn}},
+    }
+
+
+def bucket_policy(
+    scope: Construct, id_: str, bucket: S3Bucket, *statements: dict[str, object]
+) -> S3BucketPolicy:
+    """The bucket's policy: the given grants, and no access over plain HTTP."""
+    document = {"Version": "2012-10-17", "Statement": [*statements, deny_plain_http(bucket.arn)]}
+    return S3BucketPolicy(scope, id_, bucket=bucket.id, policy=json.dumps(document))

@@ -30,7 +30,12 @@ from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
-from netflux_infra.buckets import ELB_LOG_ACCOUNTS, PrivateBucket
+from netflux_infra.buckets import (
+    ELB_LOG_ACCOUNTS,
+    PrivateBucket,
+    access_log_delivery,
+    bucket_policy,
+)
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.network import Network
 from netflux_infra.routing import API_PREFIX, NOT_FOUND_PROBLEM, SERVICE_ROUTES
@@ -54,17 +59,6 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"  # every header, cookie and query string
 
 
-def deny_plain_http(bucket_arn: str) -> dict[str, object]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
 class Edge(Construct):
     def __init__(
         self,
@@ -86,13 +80,14 @@ class Edge(Construct):
             expire_days=90,
             force_destroy=throwaway,
         ).bucket
-        self.site = PrivateBucket(
+        self.site_bucket = PrivateBucket(
             self,
             "site",
             name_prefix=f"{prefix}-web-",
             log_bucket=self.logs,
             force_destroy=throwaway,
-        ).bucket
+        )
+        self.site = self.site_bucket.bucket
 
         # The ALB checks at creation that it may write its logs: the policy comes first.
         logs_policy = self._logs_policy(config)
@@ -308,27 +303,19 @@ class Edge(Construct):
             )
 
     def _site_policy(self) -> None:
-        S3BucketPolicy(
+        bucket_policy(
             self,
             "site-policy",
-            bucket=self.site.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "CloudFrontReadsThroughOAC",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudfront.amazonaws.com"},
-                            "Action": "s3:GetObject",
-                            "Resource": f"{self.site.arn}/*",
-                            # Only this distribution, not any CloudFront distribution.
-                            "Condition": {"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
-                        },
-                        deny_plain_http(self.site.arn),
-                    ],
-                }
-            ),
+            self.site,
+            {
+                "Sid": "CloudFrontReadsThroughOAC",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"{self.site.arn}/*",
+                # Only this distribution, not any CloudFront distribution.
+                "Condition": {"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
+            },
         )
 
     def _logs_policy(self, config: EnvironmentConfig) -> S3BucketPolicy:
@@ -338,23 +325,16 @@ class Edge(Construct):
             if elb_account
             else {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
         )
-        return S3BucketPolicy(
+        return bucket_policy(
             self,
             "logs-policy",
-            bucket=self.logs.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AlbAccessLogs",
-                            "Effect": "Allow",
-                            "Principal": writer,
-                            "Action": "s3:PutObject",
-                            "Resource": f"{self.logs.arn}/alb/*",
-                        },
-                        deny_plain_http(self.logs.arn),
-                    ],
-                }
-            ),
+            self.logs,
+            access_log_delivery(self.logs, self.site_bucket),
+            {
+                "Sid": "AlbAccessLogs",
+                "Effect": "Allow",
+                "Principal": writer,
+                "Action": "s3:PutObject",
+                "Resource": f"{self.logs.arn}/alb/*",
+            },
         )

@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from netflux_infra.buckets import PrivateBucket
+from netflux_infra.buckets import PrivateBucket, access_log_delivery, bucket_policy
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
 from netflux_infra.iam import assume_role, policy, statement
 from netflux_infra.services import SERVICES
@@ -58,14 +58,19 @@ class PipelineStack(TerraformStack):
             expire_days=90,
             force_destroy=True,
         ).bucket
-        self.artifacts = PrivateBucket(
+        artifacts = PrivateBucket(
             self,
             "artifacts",
             name_prefix=f"{name}-pipeline-",
             log_bucket=access_logs,
             expire_days=config.artifact_retention_days,
             force_destroy=True,  # build outputs only; the images live in ECR
-        ).bucket
+        )
+        self.artifacts = artifacts.bucket
+        bucket_policy(
+            self, "access-logs-policy", access_logs, access_log_delivery(access_logs, artifacts)
+        )
+        bucket_policy(self, "artifacts-policy", self.artifacts)
         if config.connection_arn:
             connection_arn = config.connection_arn
         else:

@@ -11,6 +11,7 @@ from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
 from netflux_infra.dbinit import DatabaseInit
 from netflux_infra.edge import Edge
+from netflux_infra.emulator import emulator_provider_settings
 from netflux_infra.monitoring import Monitoring
 from netflux_infra.network import Network
 from netflux_infra.registry import Registry
@@ -21,7 +22,11 @@ def aws_provider(stack: TerraformStack, region: str, environment: str) -> AwsPro
     """The AWS provider; every resource carries these tags."""
     tags = {"Project": "netflux", "Environment": environment, "ManagedBy": "cdktf"}
     return AwsProvider(
-        stack, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)]
+        stack,
+        "aws",
+        region=region,
+        default_tags=[AwsProviderDefaultTags(tags=tags)],
+        **emulator_provider_settings(),  # empty unless rehearsing against an emulator
     )
 
 

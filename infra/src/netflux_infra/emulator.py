@@ -1,0 +1,40 @@
+"""Pointing the AWS provider at a local emulator (moto) for deploy rehearsals: test support only.
+
+With EMULATOR_ENDPOINT unset (every real deployment) nothing here applies and the synthesized
+stacks are byte-identical; a test checks that.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from cdktf_cdktf_provider_aws.provider import AwsProviderEndpoints
+
+ENDPOINT_VARIABLE = "EMULATOR_ENDPOINT"
+# Every AWS API the stacks call.
+SERVICES = (
+    "applicationautoscaling", "cloudfront", "cloudwatch", "codebuild", "codepipeline",
+    "codestarconnections", "ec2", "ecr", "ecs", "elbv2", "iam", "logs", "rds", "s3",
+    "secretsmanager", "servicediscovery", "sns", "sts",
+)  # fmt: skip
+
+
+def emulator_provider_settings() -> dict[str, Any]:
+    """Extra AwsProvider arguments when rehearsing against an emulator, else nothing."""
+    endpoint = os.environ.get(ENDPOINT_VARIABLE)
+    if not endpoint:
+        return {}
+    return {
+        "access_key": "rehearsal",
+        "secret_key": "rehearsal",
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": "true",
+        "skip_region_validation": True,
+        # With the account id looked up, SG rules that reference another SG plan cleanly.
+        "skip_requesting_account_id": False,
+        "s3_use_path_style": True,
+        # The default 25 retries turn one emulator 500 into many minutes of apparent hang.
+        "max_retries": 2,
+        "endpoints": [AwsProviderEndpoints(**dict.fromkeys(SERVICES, endpoint))],
+    }
