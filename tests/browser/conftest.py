@@ -80,6 +80,8 @@ class DeployedStack(WebStack):
     """Commands come from the environment, e.g. `docker compose stop movie-service`."""
 
     async def _run(self, variable: str) -> None:
+        if variable not in os.environ:
+            pytest.skip(f"{variable} is not set: this deployment cannot stop movie-service")
         command = ["bash", "-c", os.environ[variable]]
         await asyncio.to_thread(subprocess.run, command, check=True)
 
