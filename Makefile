@@ -89,6 +89,11 @@ synth: sync ## Synthesize Terraform JSON for every environment into infra/cdktf.
 	@cd infra && $(UV) run --frozen python -m netflux_infra.main
 	@ls infra/cdktf.out/stacks
 
+.PHONY: rehearse
+rehearse: sync ## Deploy ENV to a local AWS emulator (moto), re-plan, read back, destroy (ENV=staging|prod)
+	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
+	@$(UV) run --frozen python -m netflux_infra.rehearsal $(ENV)
+
 .PHONY: deploy
 deploy: sync ## cdktf deploy netflux-$(ENV) with your AWS credentials (ENV=staging|prod)
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac

@@ -110,8 +110,9 @@ class PrivateBucket(Construct):
                 )
             )
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id, rule=rules)
+        self.logging: S3BucketLoggingA | None = None
         if log_bucket is not None:
-            S3BucketLoggingA(
+            self.logging = S3BucketLoggingA(
                 self,
                 "logging",
                 bucket=bucket_id,
@@ -150,3 +151,19 @@ def bucket_policy(
     """The bucket's policy: the given grants, and no access over plain HTTP."""
     document = {"Version": "2012-10-17", "Statement": [*statements, deny_plain_http(bucket.arn)]}
     return S3BucketPolicy(scope, id_, bucket=bucket.id, policy=json.dumps(document))
+
+
+def log_into(
+    log_bucket: S3Bucket,
+    source: PrivateBucket,
+    scope: Construct,
+    id_: str,
+    *grants: dict[str, object],
+) -> S3BucketPolicy:
+    """The log bucket's policy admitting `source`'s access logs (plus other grants); the source
+    enables logging only once S3 may deliver, as S3 checks that when logging is switched on."""
+    policy = bucket_policy(scope, id_, log_bucket, access_log_delivery(log_bucket, source), *grants)
+    if source.logging is not None:
+        resource = f"{policy.terraform_resource_type}.{policy.friendly_unique_id}"
+        source.logging.add_override("depends_on", [resource])
+    return policy

@@ -33,8 +33,8 @@ from constructs import Construct
 from netflux_infra.buckets import (
     ELB_LOG_ACCOUNTS,
     PrivateBucket,
-    access_log_delivery,
     bucket_policy,
+    log_into,
 )
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.network import Network
@@ -325,11 +325,11 @@ class Edge(Construct):
             if elb_account
             else {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
         )
-        return bucket_policy(
+        return log_into(
+            self.logs,
+            self.site_bucket,
             self,
             "logs-policy",
-            self.logs,
-            access_log_delivery(self.logs, self.site_bucket),
             {
                 "Sid": "AlbAccessLogs",
                 "Effect": "Allow",

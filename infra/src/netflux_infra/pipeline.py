@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from netflux_infra.buckets import PrivateBucket, access_log_delivery, bucket_policy
+from netflux_infra.buckets import PrivateBucket, bucket_policy, log_into
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
 from netflux_infra.iam import assume_role, policy, statement
 from netflux_infra.services import SERVICES
@@ -67,9 +67,7 @@ class PipelineStack(TerraformStack):
             force_destroy=True,  # build outputs only; the images live in ECR
         )
         self.artifacts = artifacts.bucket
-        bucket_policy(
-            self, "access-logs-policy", access_logs, access_log_delivery(access_logs, artifacts)
-        )
+        log_into(access_logs, artifacts, self, "access-logs-policy")
         bucket_policy(self, "artifacts-policy", self.artifacts)
         if config.connection_arn:
             connection_arn = config.connection_arn

@@ -1,0 +1,195 @@
+"""`make rehearse ENV=staging`: deploy an environment to a local moto server and back.
+
+1. start the pinned moto server (shims registered) on a free loopback port;
+2. synthesize the stacks with EMULATOR_ENDPOINT set (the provider points at moto; the
+   synthesized JSON is otherwise the production one);
+3. `terraform init` (offline provider mirror) and `apply`;
+4. `terraform plan` must show no changes;
+5. the web front end, published by the apply as the deployment does, is read back from the
+   site bucket and compared with web/;
+6. the outputs a user needs are present;
+7. `terraform destroy` removes everything; the moto server is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from netflux_infra.config import ENVIRONMENTS
+from netflux_infra.emulator import ENDPOINT_VARIABLE
+
+INFRA = Path(__file__).resolve().parents[3]
+WEB = INFRA.parent / "web"
+PLUGIN_DIR = os.environ.get("NETFLUX_TF_PLUGIN_DIR", "/opt/tf-plugins")
+REQUIRED_OUTPUTS = ("cloudfront_domain", "alb_dns_name", "ecr_movie_url", "ecr_customer_url")
+
+
+class RehearsalFailed(SystemExit):
+    pass
+
+
+def say(message: str) -> None:
+    print(f"[rehearse] {message}", flush=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def moto_server(log: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netflux_infra.rehearsal.server", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "moto ready" not in line:
+            raise RehearsalFailed(f"moto did not start: {line!r}")
+        say(line.strip())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        say("moto stopped")
+
+
+def terraform(
+    folder: Path, endpoint: str, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "TF_IN_AUTOMATION": "1",
+        "TF_CLI_CONFIG_FILE": "/dev/null",
+        "CHECKPOINT_DISABLE": "1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        ENDPOINT_VARIABLE: endpoint,
+    }
+    result = subprocess.run(
+        ["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise RehearsalFailed(
+            f"terraform {args[0]} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def synthesize(endpoint: str, outdir: Path) -> None:
+    env = {**os.environ, ENDPOINT_VARIABLE: endpoint, "CDKTF_OUTDIR": str(outdir)}
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    result = subprocess.run(
+        [sys.executable, "-m", "netflux_infra.main"],
+        cwd=INFRA,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RehearsalFailed(f"synth failed:\n{result.stderr[-4000:]}")
+
+
+def read_back_site(endpoint: str, bucket: str) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="rehearsal", aws_secret_access_key="rehearsal",
+    )  # fmt: skip
+    expected = {
+        p.relative_to(WEB).as_posix(): p.read_bytes() for p in WEB.rglob("*") if p.is_file()
+    }
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    if listed != set(expected):
+        raise RehearsalFailed(f"site bucket holds {sorted(listed)}, expected {sorted(expected)}")
+    for key, content in expected.items():
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        if body != content:
+            raise RehearsalFailed(f"{key} in the site bucket differs from web/{key}")
+    say(f"web front end read back from s3://{bucket}: {len(expected)} files identical to web/")
+
+
+def rehearse(environment: str) -> None:
+    stack = ENVIRONMENTS[environment].prefix
+    work = Path(tempfile.mkdtemp(prefix=f"netflux-rehearse-{environment}-"))
+    try:
+        reports = Path("reports")
+        reports.mkdir(exist_ok=True)
+        with moto_server(reports / f"moto-{environment}.log") as endpoint:
+            started = time.monotonic()
+            synthesize(endpoint, work / "out")
+            folder = work / "out" / "stacks" / stack
+            say(f"synthesized {stack} in {time.monotonic() - started:.0f} s")
+            terraform(folder, endpoint, "init", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
+
+            started = time.monotonic()
+            terraform(folder, endpoint, "apply", "-auto-approve", "-input=false")
+            applied = time.monotonic() - started
+            resources = terraform(folder, endpoint, "state", "list").stdout.split()
+            say(f"applied {len(resources)} resources in {applied:.0f} s")
+
+            started = time.monotonic()
+            plan = terraform(
+                folder, endpoint, "plan", "-detailed-exitcode", "-input=false", check=False
+            )
+            planned = time.monotonic() - started
+            if plan.returncode != 0:
+                (reports / f"rehearsal-plan-{environment}.txt").write_text(
+                    plan.stdout + plan.stderr
+                )
+                details = plan.stdout[-6000:] + plan.stderr[-2000:]
+                raise RehearsalFailed(f"second plan not clean (exit {plan.returncode}):\n{details}")
+            say(f"second plan: no changes ({planned:.1f} s)")
+
+            outputs = json.loads(terraform(folder, endpoint, "output", "-json").stdout)
+            missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name, {}).get("value")]
+            if missing:
+                raise RehearsalFailed(f"outputs missing: {missing}")
+            say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
+            read_back_site(endpoint, outputs["site_bucket"]["value"])
+
+            started = time.monotonic()
+            terraform(folder, endpoint, "destroy", "-auto-approve", "-input=false")
+            destroyed = time.monotonic() - started
+            left = terraform(folder, endpoint, "state", "list").stdout.split()
+            if left:
+                raise RehearsalFailed(f"destroy left {left}")
+            say(f"destroyed everything in {destroyed:.0f} s")
+            times = f"apply {applied:.0f} s, plan {planned:.1f} s, destroy {destroyed:.0f} s"
+            say(f"{stack}: {len(resources)} resources; {times}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Rehearse a deploy against a local AWS emulator")
+    parser.add_argument("environments", nargs="+", choices=sorted(ENVIRONMENTS))
+    for environment in parser.parse_args().environments:
+        rehearse(environment)
+    say("rehearsal passed")
+
+
+if __name__ == "__main__":
+    main()
