@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from netflux_infra.config import ENVIRONMENTS
 from netflux_infra.emulator import ENDPOINT_VARIABLE
@@ -111,13 +112,47 @@ def synthesize(endpoint: str, outdir: Path) -> None:
         raise RehearsalFailed(f"synth failed:\n{result.stderr[-4000:]}")
 
 
-def read_back_site(endpoint: str, bucket: str) -> None:
+def client(endpoint: str, service: str) -> Any:
     import boto3
 
-    s3 = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1",
         aws_access_key_id="rehearsal", aws_secret_access_key="rehearsal",
     )  # fmt: skip
+
+
+def lift_deletion_protection(endpoint: str, prefix: str) -> None:
+    """What an operator does before tearing down prod: deletion protection exists to stop a
+    plain `destroy`, so it is switched off first, by hand."""
+    client(endpoint, "rds").modify_db_instance(
+        DBInstanceIdentifier=prefix, DeletionProtection=False, ApplyImmediately=True
+    )
+    elbv2 = client(endpoint, "elbv2")
+    [alb] = elbv2.describe_load_balancers(Names=[prefix])["LoadBalancers"]
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=alb["LoadBalancerArn"],
+        Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
+    )
+    # Prod keeps its buckets on destroy (no force_destroy): the logs and old versions go first.
+    s3 = client(endpoint, "s3")
+    buckets = [
+        b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"{prefix}-")
+    ]
+    for name in buckets:  # otherwise the destroy's own requests refill the log bucket
+        s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={})
+    for name in buckets:
+        versions = s3.list_object_versions(Bucket=name)
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+        ]
+        if doomed:
+            s3.delete_objects(Bucket=name, Delete={"Objects": doomed})
+    say("teardown: deletion protection lifted (database, load balancer), buckets emptied")
+
+
+def read_back_site(endpoint: str, bucket: str) -> None:
+    s3 = client(endpoint, "s3")
     expected = {
         p.relative_to(WEB).as_posix(): p.read_bytes() for p in WEB.rglob("*") if p.is_file()
     }
@@ -170,6 +205,8 @@ def rehearse(environment: str) -> None:
             say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
             read_back_site(endpoint, outputs["site_bucket"]["value"])
 
+            if ENVIRONMENTS[environment].db_deletion_protection:
+                lift_deletion_protection(endpoint, stack)
             started = time.monotonic()
             terraform(folder, endpoint, "destroy", "-auto-approve", "-input=false")
             destroyed = time.monotonic() - started

@@ -345,3 +345,27 @@ def s3_delete_marker_dispose() -> None:
         """A delete marker holds no data to release."""
 
     setattr(FakeDeleteMarker, "dispose", dispose)
+
+
+@shim
+def rds_performance_insights() -> None:
+    """moto: DB instances drop EnablePerformanceInsights (and its retention), so prod, which
+    enables them, plans to switch them on after every apply."""
+    from moto.rds.responses import RDSResponse
+
+    def remember(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def wrapper(self: Any) -> Any:
+            result = original(self)
+            instance = result.result["DBInstance"]
+            enabled = self.params.get("EnablePerformanceInsights")
+            if enabled is not None:
+                instance.performance_insights_enabled = bool(enabled)
+                if enabled:
+                    retention = self.params.get("PerformanceInsightsRetentionPeriod") or 7
+                    instance.performance_insights_retention_period = int(retention)
+            return result
+
+        return wrapper
+
+    for name in ("create_db_instance", "modify_db_instance"):
+        setattr(RDSResponse, name, remember(getattr(RDSResponse, name)))
