@@ -10,6 +10,14 @@ from netflux_infra.config import EnvironmentConfig
 from netflux_infra.database import Database
 from netflux_infra.edge import Edge
 
+# (namespace, metric, statistic, period s, evaluation periods, threshold, alarm when above)
+Metric = tuple[str, str, str, int, int, float, bool]
+TARGET_5XX: Metric = ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 60, 5, 10, True)
+ELB_5XX: Metric = ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", 60, 5, 10, True)
+UNHEALTHY: Metric = ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 60, 3, 0, True)
+RDS_CPU: Metric = ("AWS/RDS", "CPUUtilization", "Average", 300, 3, 80, True)
+RDS_FREE_STORAGE: Metric = ("AWS/RDS", "FreeStorageSpace", "Minimum", 300, 1, 2 * 1024**3, False)
+
 
 class Monitoring(Construct):
     def __init__(
@@ -23,78 +31,37 @@ class Monitoring(Construct):
         )
         actions = [self.topic.arn]
 
-        def alarm(name: str, description: str, **settings: object) -> None:
+        def alarm(name: str, description: str, metric: Metric, dimensions: dict[str, str]) -> None:
+            namespace, metric_name, statistic, period, periods, threshold, above = metric
             CloudwatchMetricAlarm(
                 self,
                 name,
                 alarm_name=f"{prefix}-{name}",
                 alarm_description=description,
+                namespace=namespace,
+                metric_name=metric_name,
+                dimensions=dimensions,
+                statistic=statistic,
+                period=period,
+                evaluation_periods=periods,
+                threshold=threshold,
+                comparison_operator="GreaterThanThreshold" if above else "LessThanThreshold",
                 alarm_actions=actions,
                 ok_actions=actions,
                 treat_missing_data="notBreaching",
-                **settings,  # type: ignore[arg-type]
             )
 
         alb = {"LoadBalancer": edge.alb.arn_suffix}
-        alarm(
-            "alb-5xx",
-            "The load balancer or the services answer 5xx",
-            namespace="AWS/ApplicationELB",
-            metric_name="HTTPCode_Target_5XX_Count",
-            dimensions=alb,
-            statistic="Sum",
-            period=60,
-            evaluation_periods=5,
-            threshold=10,
-            comparison_operator="GreaterThanThreshold",
-        )
+        db = {"DBInstanceIdentifier": database.instance.identifier}
+        alarm("alb-5xx", "The load balancer or the services answer 5xx", TARGET_5XX, alb)
         alarm(
             "alb-elb-5xx",
             "The load balancer itself answers 5xx (no healthy target, overload)",
-            namespace="AWS/ApplicationELB",
-            metric_name="HTTPCode_ELB_5XX_Count",
-            dimensions=alb,
-            statistic="Sum",
-            period=60,
-            evaluation_periods=5,
-            threshold=10,
-            comparison_operator="GreaterThanThreshold",
+            ELB_5XX,
+            alb,
         )
         for service, tg in edge.target_groups.items():
-            alarm(
-                f"{service}-unhealthy",
-                f"{service} has unhealthy targets",
-                namespace="AWS/ApplicationELB",
-                metric_name="UnHealthyHostCount",
-                dimensions={**alb, "TargetGroup": tg.arn_suffix},
-                statistic="Maximum",
-                period=60,
-                evaluation_periods=3,
-                threshold=0,
-                comparison_operator="GreaterThanThreshold",
-            )
-        db = {"DBInstanceIdentifier": database.instance.identifier}
-        alarm(
-            "rds-cpu",
-            "Database CPU above 80% for 15 minutes",
-            namespace="AWS/RDS",
-            metric_name="CPUUtilization",
-            dimensions=db,
-            statistic="Average",
-            period=300,
-            evaluation_periods=3,
-            threshold=80,
-            comparison_operator="GreaterThanThreshold",
-        )
-        alarm(
-            "rds-storage",
-            "Database free storage below 2 GiB",
-            namespace="AWS/RDS",
-            metric_name="FreeStorageSpace",
-            dimensions=db,
-            statistic="Minimum",
-            period=300,
-            evaluation_periods=1,
-            threshold=2 * 1024**3,
-            comparison_operator="LessThanThreshold",
-        )
+            target = {**alb, "TargetGroup": tg.arn_suffix}
+            alarm(f"{service}-unhealthy", f"{service} has unhealthy targets", UNHEALTHY, target)
+        alarm("rds-cpu", "Database CPU above 80% for 15 minutes", RDS_CPU, db)
+        alarm("rds-storage", "Database free storage below 2 GiB", RDS_FREE_STORAGE, db)
