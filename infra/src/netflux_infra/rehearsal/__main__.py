@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from netflux_infra.config import ENVIRONMENTS
+from netflux_infra.config import ENVIRONMENTS, EnvironmentConfig
 from netflux_infra.emulator import ENDPOINT_VARIABLE
 
 INFRA = Path(__file__).resolve().parents[3]
@@ -112,29 +112,30 @@ def synthesize(endpoint: str, outdir: Path) -> None:
         raise RehearsalFailed(f"synth failed:\n{result.stderr[-4000:]}")
 
 
-def client(endpoint: str, service: str) -> Any:
+def client(endpoint: str, service: str, region: str) -> Any:
     import boto3
 
     return boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1",
+        service, endpoint_url=endpoint, region_name=region,
         aws_access_key_id="rehearsal", aws_secret_access_key="rehearsal",
     )  # fmt: skip
 
 
-def lift_deletion_protection(endpoint: str, prefix: str) -> None:
+def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
     """What an operator does before tearing down prod: deletion protection exists to stop a
     plain `destroy`, so it is switched off first, by hand."""
-    client(endpoint, "rds").modify_db_instance(
+    prefix, region = config.prefix, config.region
+    client(endpoint, "rds", region).modify_db_instance(
         DBInstanceIdentifier=prefix, DeletionProtection=False, ApplyImmediately=True
     )
-    elbv2 = client(endpoint, "elbv2")
+    elbv2 = client(endpoint, "elbv2", region)
     [alb] = elbv2.describe_load_balancers(Names=[prefix])["LoadBalancers"]
     elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=alb["LoadBalancerArn"],
         Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
     )
     # Prod keeps its buckets on destroy (no force_destroy): the logs and old versions go first.
-    s3 = client(endpoint, "s3")
+    s3 = client(endpoint, "s3", region)
     buckets = [
         b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"{prefix}-")
     ]
@@ -151,8 +152,8 @@ def lift_deletion_protection(endpoint: str, prefix: str) -> None:
     say("teardown: deletion protection lifted (database, load balancer), buckets emptied")
 
 
-def read_back_site(endpoint: str, bucket: str) -> None:
-    s3 = client(endpoint, "s3")
+def read_back_site(endpoint: str, bucket: str, region: str) -> None:
+    s3 = client(endpoint, "s3", region)
     expected = {
         p.relative_to(WEB).as_posix(): p.read_bytes() for p in WEB.rglob("*") if p.is_file()
     }
@@ -167,7 +168,8 @@ def read_back_site(endpoint: str, bucket: str) -> None:
 
 
 def rehearse(environment: str) -> None:
-    stack = ENVIRONMENTS[environment].prefix
+    config = ENVIRONMENTS[environment]
+    stack = config.prefix
     work = Path(tempfile.mkdtemp(prefix=f"netflux-rehearse-{environment}-"))
     try:
         reports = Path("reports")
@@ -203,10 +205,10 @@ def rehearse(environment: str) -> None:
             if missing:
                 raise RehearsalFailed(f"outputs missing: {missing}")
             say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
-            read_back_site(endpoint, outputs["site_bucket"]["value"])
+            read_back_site(endpoint, outputs["site_bucket"]["value"], config.region)
 
-            if ENVIRONMENTS[environment].db_deletion_protection:
-                lift_deletion_protection(endpoint, stack)
+            if config.db_deletion_protection:
+                lift_deletion_protection(endpoint, config)
             started = time.monotonic()
             terraform(folder, endpoint, "destroy", "-auto-approve", "-input=false")
             destroyed = time.monotonic() - started
