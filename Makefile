@@ -29,11 +29,14 @@ run: sync ## Run PostgreSQL (embedded) + movie-service :7070 + customer-service 
 test: sync ## Run every test on a real PostgreSQL (Testcontainers, else embedded)
 	@$(UV) run --frozen pytest $(PYTEST_ARGS)
 
+PACKAGE_TESTS := $(filter-out infra/tests,$(wildcard libs/*/tests */tests))
+
 .PHONY: lint
 lint: sync ## ruff (lint + format check) and mypy
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen mypy
+	@for tests in $(PACKAGE_TESTS); do $(UV) run --frozen mypy $$tests || exit 1; done
 
 .PHONY: fmt
 fmt: sync ## Format and autofix
@@ -45,14 +48,15 @@ PYTHON_IMAGE ?= public.ecr.aws/docker/library/python:3.12-slim-bookworm
 PLATFORM ?= linux/amd64
 IMAGE_TAG ?= local
 RELEASE_ENVIRONMENTS ?= staging prod
-SERVICES := movie-service customer-service
+# Every service in the catalogue (libs/catalogue); plain python3, no virtualenv needed.
+SERVICES := $(shell PYTHONPATH=libs/catalogue/src python3 -m netflux_catalogue names)
 
 .PHONY: images
-images: ## Build both service images for linux/amd64 (PYTHON_IMAGE, IMAGE_TAG override)
+images: ## Build every service's image for linux/amd64 (PYTHON_IMAGE, IMAGE_TAG override)
 	@for svc in $(SERVICES); do \
 		echo "building netflux/$$svc:$(IMAGE_TAG)"; \
 		docker build --platform $(PLATFORM) --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
-			-f $$svc/Dockerfile -t netflux/$$svc:$(IMAGE_TAG) . || exit 1; \
+			--build-arg SERVICE=$$svc -t netflux/$$svc:$(IMAGE_TAG) . || exit 1; \
 	done
 
 .PHONY: release

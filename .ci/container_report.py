@@ -12,7 +12,9 @@ from datetime import datetime
 
 import httpx
 
-SERVICES = {"movie-service": 7070, "customer-service": 8080}
+from netflux_catalogue import SERVICES as CATALOGUE
+
+SERVICES = {s.name: s.local_port for s in CATALOGUE}
 
 
 def sh(*args: str) -> str:

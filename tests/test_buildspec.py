@@ -69,10 +69,17 @@ def test_reports_and_artifacts(buildspec: dict[str, Any]) -> None:
 def _fake_tools(bin_dir: Path, log: Path) -> None:
     bin_dir.mkdir()
     real_make = subprocess.run(["bash", "-c", "command -v make"], capture_output=True, text=True)
+    real_python = subprocess.run(
+        ["bash", "-c", "command -v python3"], capture_output=True, text=True
+    )
     tools = {
         "aws": 'echo "aws $*" >> "$LOG"; [ "$FAIL" != aws ] || exit 1; echo fake-ecr-password',
         "docker": 'echo "docker $*" >> "$LOG"; cat >/dev/null <&0 2>/dev/null || true',
-        "python3": 'echo "python3 $*" >> "$LOG"',
+        # The Makefile reads the service catalogue with python3: that call is real.
+        "python3": (
+            f'case "$*" in "-m netflux_catalogue"*) exec {real_python.stdout.strip()} "$@";; esac\n'
+            'echo "python3 $*" >> "$LOG"'
+        ),
         "make": (
             'echo "make $*" >> "$LOG"\n'
             'case "$1" in test|images) [ "$FAIL" != "make-$1" ] || exit 2; exit 0;; esac\n'

@@ -6,19 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from netflux_devstack.edge import nginx_conf
-from netflux_infra.routing import SERVICE_ROUTES, prefix_of, route_for
+from netflux_catalogue import prefix_of, route_for, routes
+from netflux_devstack.generated import GENERATED, drifted, nginx_conf
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_committed_nginx_conf_is_generated_from_the_routing_table() -> None:
-    committed = (ROOT / "edge" / "nginx.conf").read_text()
+def test_committed_generated_files_match_the_catalogue() -> None:
+    assert drifted(ROOT) == [], "run: python -m netflux_devstack.generated"
 
-    assert committed == nginx_conf(), (
-        "run: python -m netflux_devstack.edge --nginx > edge/nginx.conf"
-    )
-    for route in SERVICE_ROUTES:
+
+def test_drift_is_detected(tmp_path: Path) -> None:
+    for name, render in GENERATED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(render())
+    (tmp_path / "edge" / "nginx.conf").write_text(nginx_conf().replace("/api/movies", "/api/film"))
+
+    assert drifted(tmp_path) == ["edge/nginx.conf"]
+
+
+def test_nginx_routes_every_catalogue_pattern() -> None:
+    committed = (ROOT / "edge" / "nginx.conf").read_text()
+    for route in routes():
         for pattern in route.path_patterns:
             assert f"location {prefix_of(pattern)} {{" in committed
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -8,10 +9,12 @@ import pytest
 MoviesOf = Callable[[str], list[dict[str, object]]]
 
 
-def assert_problem(response: httpx.Response, status: int, title: str, instance: str) -> dict:
+def assert_problem(
+    response: httpx.Response, status: int, title: str, instance: str
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
+    problem: dict[str, Any] = response.json()
     assert problem["status"] == status
     assert problem["title"] == title
     assert problem["instance"] == instance

@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 
-from netflux_devstack.postgres import free_port
+from netflux_devstack.ports import free_port
 from netflux_devstack.testing import Handler, raw_tcp_server
 
 # The settings in conftest bound one call to movie-service at 1.5 s.

@@ -25,7 +25,7 @@ from customer_service.main import create_app as create_customer_app
 from movie_service.config import Settings as MovieSettings
 from movie_service.main import create_app as create_movie_app
 from netflux_devstack.edge import create_edge
-from netflux_devstack.postgres import free_port
+from netflux_devstack.ports import free_port
 from netflux_devstack.pytest_plugin import PostgresServer, TestDatabase, fresh_database
 from netflux_devstack.testing import serving
 

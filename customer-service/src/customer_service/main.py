@@ -6,7 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from customer_service.config import Settings, get_settings
+from customer_service.config import SERVICE, Settings, get_settings
 from customer_service.movie_client import movie_client_lifespan
 from customer_service.router import router
 from netflux_common.app import create_service_app, serve
@@ -15,7 +15,7 @@ from netflux_common.app import create_service_app, serve
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_service_app(
-        name="customer-service",
+        name=SERVICE.name,
         description="Netflux customers, with recommendations from movie-service.",
         settings=settings,
         routers=[router],

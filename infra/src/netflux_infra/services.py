@@ -1,36 +1,54 @@
-"""What the infrastructure needs to know about each service: ports, health, environment."""
+"""What the infrastructure needs to know about each service, read from the service catalogue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-# Both services listen on 8080 in ECS, so Service Connect gives customer-service
-# http://movie-service:8080 (the seed's design); locally movie-service defaults to 7070.
-CONTAINER_PORT = 8080
-PORT_NAME = "http"
-HEALTH_PATH = "/actuator/health"  # Spring Boot Actuator's path; tests check the services serve it
-DATABASE_NAME = "netflux"
+from netflux_catalogue import (
+    CONTAINER_PORT,
+    DATABASE_NAME,
+    HEALTH_PATH,
+    PORT_NAME,
+    Service,
+    by_name,
+)
+from netflux_catalogue import SERVICES as CATALOGUE
+
+__all__ = ["CONTAINER_PORT", "DATABASE_NAME", "HEALTH_PATH", "PORT_NAME", "SECRET_KEYS"]
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    name: str
-    db_role: str  # the PostgreSQL login role from init.sql
-    environment: dict[str, str] = field(default_factory=dict)
-    discoverable: bool = False  # offered to other services through Service Connect
+    """A catalogue entry as a task definition sees it."""
+
+    service: Service
+
+    @property
+    def name(self) -> str:
+        return self.service.name
 
     @property
     def short(self) -> str:
-        return self.name.removesuffix("-service")
+        return self.service.short
+
+    @property
+    def db_role(self) -> str:
+        return self.service.db_role
+
+    @property
+    def discoverable(self) -> bool:
+        return self.service.discoverable
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """Where the services it calls are: their Service Connect client aliases."""
+        return {
+            by_name(callee).url_variable: f"http://{callee}:{CONTAINER_PORT}"
+            for callee in self.service.calls
+        }
 
 
-MOVIE = ServiceSpec("movie-service", db_role="movie_service", discoverable=True)
-CUSTOMER = ServiceSpec(
-    "customer-service",
-    db_role="customer_service",
-    environment={"MOVIE_SERVICE_URL": f"http://movie-service:{CONTAINER_PORT}"},
-)
-SERVICES = (MOVIE, CUSTOMER)
+SERVICES = tuple(ServiceSpec(s) for s in CATALOGUE)
 
 # Variables every service reads; DB_HOST, DB_PORT, DB_USERNAME and DB_PASSWORD come from the
 # service's Secrets Manager secret (keys host, port, username, password).

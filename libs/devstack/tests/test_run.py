@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from netflux_devstack.postgres import free_port
+from netflux_devstack.ports import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -56,8 +56,10 @@ def make_run(data_dir: Path, pg_port: int) -> Iterator[tuple[str, str, str, list
         proc.kill()
         pytest.fail("make run did not come up in 90 s:\n" + "".join(lines))
     try:
-        urls = (f"http://127.0.0.1:{p}" for p in (movie, customer, edge))
-        yield *urls, lines
+        movie_url, customer_url, edge_url = (
+            f"http://127.0.0.1:{p}" for p in (movie, customer, edge)
+        )
+        yield movie_url, customer_url, edge_url, lines
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

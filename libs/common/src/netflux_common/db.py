@@ -1,17 +1,73 @@
-"""The async engine and the per-request session: one pool per process, one session per request."""
+"""The async engine and the per-request session: one pool per process, one session per request.
+
+This module also decides what a database outage is: a failure to reach or keep a connection
+(refused, timed out, dropped, pool exhausted) becomes the `DatabaseUnavailable` problem (503 with
+Retry-After). Any other database error (a bad query, a constraint) stays an error and is a 500.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from netflux_common.problems import ProblemError
 from netflux_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(ProblemError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    title = "Database Unavailable"
+    slug = "database-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is unavailable; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+
+_CONNECTION_FAILURES = (OSError, TimeoutError, asyncpg.PostgresConnectionError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached, rather than that a statement failed."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, sa_exc.InterfaceError)
+            or isinstance(exc.orig, _CONNECTION_FAILURES)
+            or isinstance(getattr(exc.orig, "__cause__", None), _CONNECTION_FAILURES)
+        )
+    return isinstance(exc, _CONNECTION_FAILURES)
+
+
+@asynccontextmanager
+async def outages_as_problems(what: str = "database") -> AsyncIterator[None]:
+    """Wrap database work: an outage inside leaves as `DatabaseUnavailable`, the rest unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("%s unavailable: %r", what, exc)
+        raise DatabaseUnavailable() from exc
 
 
 class Database:
@@ -47,9 +103,12 @@ def get_database(request: Request) -> Database:
 
 
 async def get_session(
-    db: Annotated[Database, Depends(get_database)],
+    request: Request, db: Annotated[Database, Depends(get_database)]
 ) -> AsyncIterator[AsyncSession]:
-    async with db.sessions() as session:
+    # The route's own exceptions pass through here (FastAPI throws them into this generator), so
+    # an outage anywhere in the request becomes one problem, decided in one place.
+    what = f"database on {request.method} {request.url.path}"
+    async with outages_as_problems(what), db.sessions() as session:
         yield session
 
 

@@ -14,9 +14,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from netflux_catalogue import HEALTH_PATH
 from netflux_common.db import DatabaseDep
-
-HEALTH_PATH = "/actuator/health"
 
 log = logging.getLogger(__name__)
 

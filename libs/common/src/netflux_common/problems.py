@@ -2,7 +2,8 @@
 
 Hand-written rather than `fastapi-problem`: that library derives `type` from class names, leaves
 out `instance` and keeps FastAPI's 422 for validation errors; bending it to this contract (400,
-`instance`, `Allow` on 405, database outages as 503) takes more code than these handlers.
+`instance`, `Allow` on 405) takes more code than these handlers. What counts as a database outage
+is decided where the database is used (netflux_common.db raises `DatabaseUnavailable`), not here.
 """
 
 from __future__ import annotations
@@ -12,24 +13,23 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-# Problem types are URNs: stable identifiers that docs/problems.md explains.
-PROBLEM_TYPE_PREFIX = "urn:netflux:problem:"
+from netflux_catalogue.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, problem_body
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_TYPE_PREFIX", "Problem", "ProblemError"]
 
 log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
-    """The problem details document (RFC 9457 section 3); extension members are allowed."""
+    """The problem document's schema in OpenAPI (RFC 9457 section 3); bodies come from
+    `problem_body`, so this model only documents them."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -60,12 +60,6 @@ class ProblemError(Exception):
         self.extensions = extensions
 
 
-class DatabaseUnavailable(ProblemError):
-    status = HTTPStatus.SERVICE_UNAVAILABLE
-    title = "Database Unavailable"
-    slug = "database-unavailable"
-
-
 def problem_response(
     request: Request | Scope,
     status: int,
@@ -77,16 +71,9 @@ def problem_response(
     extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     path = request.url.path if isinstance(request, Request) else str(request.get("path", ""))
-    body = Problem(
-        type=PROBLEM_TYPE_PREFIX + slug if slug else "about:blank",
-        title=title,
-        status=status,
-        detail=detail,
-        instance=path,
-        **dict(extensions or {}),
-    )
+    body = problem_body(status, title, detail, path, slug=slug, **dict(extensions or {}))
     return JSONResponse(
-        body.model_dump(),
+        body,
         status_code=status,
         headers=dict(headers or {}),
         media_type=PROBLEM_MEDIA_TYPE,
@@ -163,27 +150,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, sa_exc.DBAPIError) and not _is_connection_failure(exc):
-        return await _on_unexpected(request, exc)
-    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-    problem = DatabaseUnavailable(
-        "The database is unavailable; try again shortly", headers={"Retry-After": "5"}
-    )
-    return await _on_problem(request, problem)
-
-
-def _is_connection_failure(exc: sa_exc.DBAPIError) -> bool:
-    return (
-        exc.connection_invalidated
-        or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
-        or isinstance(exc.orig, OSError | asyncpg.PostgresConnectionError)
-        or isinstance(
-            getattr(exc.orig, "__cause__", None), OSError | asyncpg.PostgresConnectionError
-        )
-    )
-
-
 async def _on_unexpected(request: Request | Scope, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
     return problem_response(
@@ -228,13 +194,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    for db_failure in (
-        sa_exc.DBAPIError,
-        sa_exc.TimeoutError,  # pool exhausted
-        asyncpg.PostgresConnectionError,
-        OSError,  # connect refused / timed out below SQLAlchemy's wrapping
-    ):
-        app.add_exception_handler(db_failure, _on_database_unavailable)
     app.add_middleware(UnhandledErrorMiddleware)
     _document_problem_schema(app)
 

@@ -7,12 +7,10 @@ PostgreSQL refuses to run as root, so as root the server runs as the `postgres` 
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -20,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+
+from netflux_devstack.polling import wait_until_async
 
 SUPERUSER = "postgres"
 SUPERUSER_PASSWORD = "postgres"  # local-only throwaway clusters; never a deployment credential
@@ -46,13 +46,6 @@ def find_bindir() -> Path:
         "No PostgreSQL binaries found: install PostgreSQL, `uv sync` (pulls the pgserver wheel), "
         "or set NETFLUX_PG_BIN to a folder holding initdb and pg_ctl"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _run_as_user() -> pwd.struct_passwd | None:
@@ -185,16 +178,18 @@ async def apply_sql(url: str, sql: str) -> None:
         await conn.close()
 
 
-async def wait_until_accepting(url: str) -> None:
-    """Retry until a connection succeeds; bound it with `asyncio.timeout` around the call."""
-    while True:
+async def wait_until_accepting(url: str, within: float = 90) -> None:
+    """Retry until a connection succeeds; NotReady after `within` seconds."""
+
+    async def accepting() -> bool:
         try:
             conn = await asyncpg.connect(url, timeout=2)
         except (TimeoutError, OSError, asyncpg.PostgresError):
-            await asyncio.sleep(0.2)
-        else:
-            await conn.close()
-            return
+            return False
+        await conn.close()
+        return True
+
+    await wait_until_async(accepting, within=within, what="PostgreSQL")
 
 
 def _with_database(url: str, database: str) -> str:

@@ -28,19 +28,20 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from netflux_catalogue import SERVICES
+from netflux_devstack.ports import free_port
 from netflux_devstack.postgres import (
     SUPERUSER,
     SUPERUSER_PASSWORD,
     EmbeddedPostgres,
     ensure_database,
-    free_port,
     wait_until_accepting,
 )
 
 DEFAULT_POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:16-alpine"
 TEMPLATE_DB = "netflux_template"
 # Local passwords from init.sql; the tests log in exactly as the services do.
-SERVICE_ROLES = {"movie": "movie_service", "customer": "customer_service"}
+SERVICE_ROLES = {s.short: s.db_role for s in SERVICES}
 
 _counter = itertools.count()
 _backend_key = pytest.StashKey[str]()
@@ -165,8 +166,7 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     request.config.stash[_backend_key] = server.kind
 
     async def prepare() -> None:
-        async with asyncio.timeout(90):
-            await wait_until_accepting(server.url("postgres"))
+        await wait_until_accepting(server.url("postgres"), within=90)
         await ensure_database(server.url("postgres"), TEMPLATE_DB, init_sql.read_text())
 
     # A thread of its own: the first test asking for the server may already run an event loop.

@@ -1,12 +1,14 @@
 """`make run`: PostgreSQL (embedded unless a URL is given) plus both services, stopped on Ctrl-C.
 
-Environment (all optional):
-  DATABASE_URL                 one server for both services (each still logs in as its own role
-                               when MOVIE_DATABASE_URL / CUSTOMER_DATABASE_URL are set instead)
+Environment (all optional); <SHORT> is a catalogue service's short name in upper case (MOVIE,
+CUSTOMER):
+  DATABASE_URL                 one server for every service (each still logs in as its own role
+                               when every <SHORT>_DATABASE_URL is set instead)
   NETFLUX_DATA_DIR             embedded PostgreSQL's data folder (default .data/postgres)
   NETFLUX_PG_PORT              embedded PostgreSQL's port (default 55432)
-  MOVIE_PORT / CUSTOMER_PORT   service ports (default 7070 / 8080)
-  EDGE_PORT                    the web page and both APIs on one port (default 8000)
+  <SHORT>_PORT                 a service's port (default: its local port in the catalogue,
+                               movie-service 7070, customer-service 8080)
+  EDGE_PORT                    the web page and every API on one port (default 8000)
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import asyncio
 import hashlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,9 @@ from pathlib import Path
 
 import httpx
 
+from netflux_catalogue import DATABASE_NAME, HEALTH_PATH, SERVICES, Service, by_name
+from netflux_devstack.polling import NotReady, wait_until
+from netflux_devstack.ports import port_in_use
 from netflux_devstack.postgres import (
     EmbeddedPostgres,
     EmbeddedPostgresError,
@@ -32,9 +36,12 @@ from netflux_devstack.postgres import (
     traversable_by_server_user,
 )
 
-DATABASE = "netflux"
 # Local-only role passwords, as init.sql sets them.
-ROLE_URL = "postgresql://{role}:{role}@127.0.0.1:{port}/" + DATABASE
+ROLE_URL = "postgresql://{role}:{role}@127.0.0.1:{port}/" + DATABASE_NAME
+
+
+def _variable(service: Service, suffix: str) -> str:
+    return f"{service.short.upper()}_{suffix}"
 
 
 def _say(message: str) -> None:
@@ -64,19 +71,14 @@ def data_dir(root: Path) -> Path:
     return fallback
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 @contextmanager
 def database_urls(root: Path) -> Iterator[dict[str, str]]:
-    """Yield each service's DATABASE_URL; starts (and finally stops) the embedded server."""
+    """Yield each service's DATABASE_URL by name; starts (and finally stops) the embedded server."""
     given = os.environ.get("DATABASE_URL")
-    movie, customer = os.environ.get("MOVIE_DATABASE_URL"), os.environ.get("CUSTOMER_DATABASE_URL")
-    if given or (movie and customer):
+    each = {s.name: os.environ.get(_variable(s, "DATABASE_URL")) for s in SERVICES}
+    if given or all(each.values()):
         _say("using the database given in the environment")
-        yield {"movie": movie or given or "", "customer": customer or given or ""}
+        yield {name: url or given or "" for name, url in each.items()}
         return
 
     port = int(os.environ.get("NETFLUX_PG_PORT", "55432"))
@@ -84,18 +86,16 @@ def database_urls(root: Path) -> Iterator[dict[str, str]]:
     if not pg.initialized:
         _say(f"initializing PostgreSQL in {pg.data_dir} (binaries: {pg.bindir})")
         pg.init()
-    elif _port_in_use(port) and not pg.is_running():
+    elif port_in_use(port) and not pg.is_running():
         raise SystemExit(f"port {port} is taken; set NETFLUX_PG_PORT to a free port")
     pg.start()
     try:
-        created = asyncio.run(ensure_database(pg.url(), DATABASE, (root / "init.sql").read_text()))
+        init_sql = (root / "init.sql").read_text()
+        created = asyncio.run(ensure_database(pg.url(), DATABASE_NAME, init_sql))
         if created:
             _say("database created from init.sql")
         _say(f"PostgreSQL on 127.0.0.1:{port}, data in {pg.data_dir}")
-        yield {
-            service: ROLE_URL.format(role=f"{service}_service", port=port)
-            for service in ("movie", "customer")
-        }
+        yield {s.name: ROLE_URL.format(role=s.db_role, port=port) for s in SERVICES}
     finally:
         pg.stop()
         _say("PostgreSQL stopped")
@@ -108,17 +108,20 @@ def _spawn(module: str, env: dict[str, str], *args: str) -> subprocess.Popen[byt
 
 
 def _wait_healthy(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in procs):
-            raise SystemExit("a service exited during start-up (see its log above)")
+    def healthy() -> bool:
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
+            return httpx.get(url, timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not become healthy within {timeout:.0f} s")
+            return False
+
+    def exited() -> str | None:
+        exited = any(p.poll() is not None for p in procs)
+        return "a service exited during start-up (see its log above)" if exited else None
+
+    try:
+        wait_until(healthy, timeout=timeout, what=url, give_up=exited)
+    except NotReady as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -132,14 +135,18 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
+def _ports() -> dict[str, int]:
+    return {s.name: int(os.environ.get(_variable(s, "PORT"), s.local_port)) for s in SERVICES}
+
+
 def main() -> None:
     root = repo_root()
-    movie_port = int(os.environ.get("MOVIE_PORT", "7070"))
-    customer_port = int(os.environ.get("CUSTOMER_PORT", "8080"))
+    ports = _ports()
     edge_port = int(os.environ.get("EDGE_PORT", "8000"))
-    for port in (movie_port, customer_port, edge_port):
-        if _port_in_use(port):
-            raise SystemExit(f"port {port} is taken; set MOVIE_PORT / CUSTOMER_PORT / EDGE_PORT")
+    for port in (*ports.values(), edge_port):
+        if port_in_use(port):
+            names = ", ".join(_variable(s, "PORT") for s in SERVICES)
+            raise SystemExit(f"port {port} is taken; set {names} or EDGE_PORT")
 
     stopping = False
 
@@ -150,36 +157,30 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        with database_urls(root) as urls:
-            movie_url = f"http://127.0.0.1:{movie_port}"
-            customer_url = f"http://127.0.0.1:{customer_port}"
-            common = {"HOST": "127.0.0.1"}
-            procs = [
-                _spawn(
-                    "movie_service.main",
-                    {**common, "PORT": str(movie_port), "DATABASE_URL": urls["movie"]},
-                ),
-                _spawn(
-                    "customer_service.main",
-                    {
-                        **common,
-                        "PORT": str(customer_port),
-                        "DATABASE_URL": urls["customer"],
-                        "MOVIE_SERVICE_URL": movie_url,
-                    },
-                ),
-            ]
+        with database_urls(root) as database:
+            procs = []
+            for service in SERVICES:
+                env = {
+                    "HOST": "127.0.0.1",
+                    "PORT": str(ports[service.name]),
+                    "DATABASE_URL": database[service.name],
+                } | {by_name(callee).url_variable: urls[callee] for callee in service.calls}
+                procs.append(_spawn(f"{service.package}.main", env))
             edge_url = f"http://127.0.0.1:{edge_port}"
-            edge_args = ["--port", str(edge_port), "--movie", movie_url, "--customer", customer_url]
+            edge_args = ["--port", str(edge_port)]
+            edge_args += [f"--upstream={name}={url}" for name, url in urls.items()]
             procs.append(_spawn("netflux_devstack.edge", {}, *edge_args))
             try:
-                _wait_healthy(f"{movie_url}/actuator/health", procs)
-                _wait_healthy(f"{customer_url}/actuator/health", procs)
+                for url in urls.values():
+                    _wait_healthy(url + HEALTH_PATH, procs)
                 _wait_healthy(f"{edge_url}/index.html", procs)
                 _say(f"web + APIs        {edge_url}/   (as CloudFront + ALB route them)")
-                _say(f"movie-service     {movie_url}/api/movies       docs: {movie_url}/docs")
-                _say(f"customer-service  {customer_url}/api/customers/1  docs: {customer_url}/docs")
+                for service in SERVICES:
+                    url = urls[service.name]
+                    api = url + service.path_patterns[0].rstrip("*/")
+                    _say(f"{service.name:<17} {api}  docs: {url}/docs")
                 _say("press Ctrl-C to stop")
                 while not stopping:
                     if any(p.poll() is not None for p in procs):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import httpx
+
+from netflux_catalogue import HEALTH_PATH, by_name
+from netflux_devstack.polling import NotReady, wait_until
 
 
 class SmokeFailure(AssertionError):
@@ -26,23 +28,23 @@ def check(condition: bool, message: str) -> None:
 
 
 def wait_ready(http: httpx.Client, url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         try:
-            if http.get(url).status_code == 200:
-                return
+            return http.get(url).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SmokeFailure(f"{url} did not answer 200 within {timeout:.0f} s")
+            return False
+
+    try:
+        wait_until(answers, timeout=timeout, what=url, interval=0.5)
+    except NotReady as exc:
+        raise SmokeFailure(str(exc)) from exc
 
 
 def run(movie: str, customer: str, timeout: float = 60, health: bool = True) -> None:
     with httpx.Client(timeout=10) as http:
         # An edge exposes the APIs, not the services' actuator endpoints.
-        ready = "/actuator/health" if health else "/api/movies"
-        wait_ready(http, movie + ready, timeout)
-        wait_ready(http, customer + ("/actuator/health" if health else "/api/customers/1"), timeout)
+        wait_ready(http, movie + (HEALTH_PATH if health else "/api/movies"), timeout)
+        wait_ready(http, customer + (HEALTH_PATH if health else "/api/customers/1"), timeout)
 
         movies = http.get(f"{movie}/api/movies")
         check(movies.status_code == 200 and len(movies.json()) >= 20, "movie list has 20+ movies")
@@ -79,10 +81,10 @@ def run(movie: str, customer: str, timeout: float = 60, health: bool = True) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--movie", default="http://127.0.0.1:7070")
-    parser.add_argument("--customer", default="http://127.0.0.1:8080")
+    parser.add_argument("--movie", default=by_name("movie-service").local_url())
+    parser.add_argument("--customer", default=by_name("customer-service").local_url())
     parser.add_argument("--timeout", type=float, default=60)
-    parser.add_argument("--no-health", action="store_true", help="skip /actuator/health waits")
+    parser.add_argument("--no-health", action="store_true", help=f"skip {HEALTH_PATH} waits")
     args = parser.parse_args()
     print(f"smoke test: movie-service {args.movie}, customer-service {args.customer}")
     try:

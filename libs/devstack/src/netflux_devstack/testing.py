@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import uvicorn
 from starlette.types import ASGIApp
 
-from netflux_devstack.postgres import free_port
+from netflux_devstack.polling import wait_until_async
+from netflux_devstack.ports import free_port
 
 
 @contextlib.asynccontextmanager
@@ -19,13 +20,15 @@ async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        if task.done():
+            task.result()  # surfaces the start-up error
+            raise RuntimeError("uvicorn exited before it started")
+        return server.started
+
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if task.done():
-                    task.result()  # surfaces the start-up error
-                    raise RuntimeError("uvicorn exited before it started")
-                await asyncio.sleep(0.02)
+        await wait_until_async(started, within=20, what=f"uvicorn on {port}", interval=0.02)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

@@ -1,0 +1,86 @@
+"""What counts as a database outage (503, retry) and what is a plain error (500)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import exc as sa_exc
+
+from netflux_common.app import create_service_app
+from netflux_common.db import SessionDep, is_outage
+from netflux_common.settings import ServiceSettings
+
+
+def dbapi(kind: type[sa_exc.DBAPIError], orig: BaseException) -> sa_exc.DBAPIError:
+    return kind("SELECT 1", None, orig)
+
+
+@pytest.mark.parametrize(
+    ("exc", "outage"),
+    [
+        (ConnectionRefusedError(111, "refused"), True),
+        (TimeoutError(), True),
+        (sa_exc.TimeoutError("QueuePool limit reached"), True),
+        (dbapi(sa_exc.InterfaceError, Exception("connection is closed")), True),
+        (dbapi(sa_exc.DBAPIError, asyncpg.ConnectionDoesNotExistError("gone")), True),
+        (dbapi(sa_exc.ProgrammingError, asyncpg.UndefinedTableError("no table")), False),
+        (dbapi(sa_exc.IntegrityError, asyncpg.UniqueViolationError("duplicate")), False),
+        (ValueError("not the database"), False),
+    ],
+)
+def test_outage_or_error(exc: BaseException, outage: bool) -> None:
+    assert is_outage(exc) is outage
+
+
+router = APIRouter()
+
+
+@router.get("/query")
+async def query(session: SessionDep) -> int:
+    connection = await session.connection()
+    return int((await connection.exec_driver_sql("SELECT 1")).scalar_one())
+
+
+@router.get("/file")
+async def missing_file() -> None:
+    # An OSError that has nothing to do with the database is a bug, not an outage.
+    open("/nonexistent/netflux").close()  # noqa: ASYNC230
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    # Port 1 on loopback refuses connections: every query meets an unreachable database.
+    settings = ServiceSettings(database_url="postgresql://u:p@127.0.0.1:1/none")
+    app: FastAPI = create_service_app(
+        name="test", description="test", settings=settings, routers=[router]
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        yield client
+
+
+async def test_unreachable_database_is_a_503_problem_with_retry_after(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/query")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["type"] == "urn:netflux:problem:database-unavailable"
+
+
+async def test_other_os_errors_are_not_reported_as_database_outages(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/file")
+
+    assert response.status_code == 500
+    assert response.json()["title"] == "Internal Server Error"
