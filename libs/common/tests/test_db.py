@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from sqlalchemy import exc as sa_exc
 
-from netflux_common.app import create_service_app
 from netflux_common.db import SessionDep, is_outage
-from netflux_common.settings import ServiceSettings
 
 
 def dbapi(kind: type[sa_exc.DBAPIError], orig: BaseException) -> sa_exc.DBAPIError:
@@ -52,17 +51,10 @@ async def missing_file() -> None:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    # Port 1 on loopback refuses connections: every query meets an unreachable database.
-    settings = ServiceSettings(database_url="postgresql://u:p@127.0.0.1:1/none")
-    app: FastAPI = create_service_app(
-        name="test", description="test", settings=settings, routers=[router]
-    )
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
+async def client(
+    client_for: Callable[[APIRouter], AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(router) as client:
         yield client
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 
-from netflux_common.app import create_service_app
 from netflux_common.problems import PROBLEM_TYPE_PREFIX, ProblemError, problem_responses
-from netflux_common.settings import ServiceSettings
 
 
 class TeapotEmpty(ProblemError):
@@ -40,17 +39,10 @@ async def count(n: int = Query(ge=0)) -> int:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    # Nothing here touches the database; the URL only has to be well-formed.
-    settings = ServiceSettings(database_url="postgresql://u:p@127.0.0.1:1/none")
-    app: FastAPI = create_service_app(
-        name="test", description="test", settings=settings, routers=[router]
-    )
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
+async def client(
+    client_for: Callable[[APIRouter], AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(router) as client:
         yield client
 
 
