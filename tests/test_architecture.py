@@ -33,12 +33,10 @@ FIRST_PARTY = frozenset(LAYERS)
 def imported_packages(source: Path) -> set[tuple[str, int]]:
     found = set()
     for node in ast.walk(ast.parse(source.read_text(), str(source))):
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found |= {(alias.name.split(".")[0], node.lineno) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        found |= {(name.split(".")[0], node.lineno) for name in names}
+            found.add((node.module.split(".")[0], node.lineno))
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,10 +17,12 @@ from pathlib import Path
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from netflux_catalogue import (
     API_PREFIX,
@@ -29,6 +32,7 @@ from netflux_catalogue import (
     problem_body,
     route_for,
 )
+from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, is_published, security_headers
 
 WEB_DIR = Path(__file__).resolve().parents[4] / "web"
 # Headers that describe one connection, not the message (RFC 9110, 7.6.1).
@@ -43,15 +47,51 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
+# A request target is printable ASCII (RFC 9112 section 3.2; anything else is percent-encoded).
+VALID_TARGET = re.compile(rb"/[\x21-\x7e]*")
 
 
-def problem(status: int, title: str, detail: str, path: str) -> Response:
-    body = problem_body(status, title, detail, path)
+def problem(status: int, title: str, detail: str, instance: str | None) -> Response:
+    body = problem_body(status, title, detail, instance)
     return Response(json.dumps(body), status, media_type=PROBLEM_MEDIA_TYPE)
 
 
+class SiteFiles(StaticFiles):
+    """The site as it is published: dotfiles and dot-folders are not part of it."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if not is_published(path):
+            return problem(404, "Not Found", "No such file", None)
+        return await super().get_response(path, scope)
+
+
+class SecurityHeaders:
+    """Adds the CloudFront response headers policy's headers to every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [
+            (k.lower().encode(), v.encode()) for k, v in security_headers(tls=False).items()
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
 def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starlette:
-    """An ASGI edge proxying to `upstreams` (service name -> base URL) and serving `web_dir`."""
+    """An ASGI edge proxying to `upstreams` (service name -> base URL) and serving `web_dir`.
+
+    Like the ALB it routes on the request target as the client sent it (percent-encoding intact)
+    and forwards that target unchanged: decoding or normalising it first would let
+    `/api/movies/%2e%2e/%2e%2e/actuator/health` reach a path the public edge never exposes.
+    """
     state: dict[str, httpx.AsyncClient] = {}
 
     @asynccontextmanager
@@ -61,18 +101,25 @@ def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starle
             yield
 
     async def proxy(request: Request) -> Response:
-        path = request.url.path
+        raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+        query: bytes = request.scope.get("query_string", b"")
+        target = raw_path + (b"?" + query if query else b"")
+        if not VALID_TARGET.fullmatch(target):
+            return problem(400, "Bad Request", "The request target is not a valid URI", None)
+        path = raw_path.decode("ascii")
         route = route_for(path)
         if route is None:
             return problem(404, "Not Found", str(NOT_FOUND_PROBLEM["detail"]), path)
-        url = upstreams[route.service] + path
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["x-forwarded-for"] = request.client.host if request.client else ""
+        headers["x-forwarded-proto"] = request.url.scheme
         try:
             upstream = await state["client"].request(
-                request.method, url, params=request.query_params, headers=headers,
-                content=await request.body(),
+                request.method, upstreams[route.service] + "/", headers=headers,
+                content=await request.body(), extensions={"target": target},
             )  # fmt: skip
+        except httpx.TimeoutException:
+            return problem(504, "Gateway Timeout", f"{route.service} did not answer in time", path)
         except httpx.HTTPError:
             # What the ALB answers when no target can take the request.
             return problem(502, "Bad Gateway", f"{route.service} is not reachable", path)
@@ -84,8 +131,9 @@ def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starle
     return Starlette(
         routes=[
             Route(API_PREFIX + "{rest:path}", proxy, methods=methods),
-            Mount("/", StaticFiles(directory=web_dir, html=True)),
+            Mount("/", SiteFiles(directory=web_dir, html=True)),
         ],
+        middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
 
@@ -110,7 +158,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     upstreams = {s.name: s.local_url() for s in SERVICES} | dict(args.upstream)
-    uvicorn.run(create_edge(upstreams), host="127.0.0.1", port=args.port, log_level="warning")
+    # The edge is the first hop: a client's own X-Forwarded-* headers are never believed.
+    uvicorn.run(
+        create_edge(upstreams),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        proxy_headers=False,
+        timeout_keep_alive=ALB_IDLE_TIMEOUT_SECONDS,
+    )
 
 
 if __name__ == "__main__":

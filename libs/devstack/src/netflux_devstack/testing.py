@@ -17,7 +17,10 @@ from netflux_devstack.ports import free_port
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (lifespan included) and yield its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # No proxy headers: what is served here is the first hop, as the edge is in `make run`.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
 

@@ -1,0 +1,165 @@
+"""The Python edge of `make run` answers like the ALB + CloudFront it stands for.
+
+Requests go over a raw socket: an HTTP client library would normalise the very paths under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from netflux_catalogue.edge import security_headers
+from netflux_devstack.edge import create_edge
+from netflux_devstack.ports import free_port
+from netflux_devstack.testing import serving
+
+Seen = list[dict[str, Any]]
+
+
+def echo_upstream(name: str, seen: Seen) -> Any:
+    """A stand-in service that answers with the request target it received."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        raw = scope["raw_path"].decode() + (
+            "?" + scope["query_string"].decode() if scope["query_string"] else ""
+        )
+        seen.append({"service": name, "target": raw, "headers": dict(scope["headers"])})
+        body = json.dumps({"service": name, "target": raw}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def raw_request(
+    base: str, target: str, method: str = "GET", headers: str = ""
+) -> tuple[int, dict[str, str], bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"{method} {target} HTTP/1.1\r\nHost: edge\r\n{headers}Connection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    async with asyncio.timeout(10):
+        data = await reader.read(-1)
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode().split("\r\n")
+    parsed = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), {k.lower(): v for k, v in parsed.items()}, body
+
+
+@pytest.fixture
+async def edge(tmp_path: Path) -> AsyncIterator[tuple[str, Seen]]:
+    seen: Seen = []
+    (tmp_path / "index.html").write_text("<!doctype html><title>site</title>")
+    (tmp_path / ".env").write_text("SECRET=1")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]")
+    async with (
+        serving(echo_upstream("movie-service", seen)) as movie,
+        serving(echo_upstream("customer-service", seen)) as customer,
+        serving(
+            create_edge({"movie-service": movie, "customer-service": customer}, tmp_path)
+        ) as url,
+    ):
+        yield url, seen
+
+
+@pytest.mark.parametrize(
+    ("target", "service"),
+    [
+        ("/api/movies/%2e%2e/%2e%2e/actuator/health", "movie-service"),
+        ("/api/movies/%2e%2e/%2e%2e/openapi.json", "movie-service"),
+        ("/api/customers/..%2f..%2fopenapi.json", "customer-service"),
+        ("/api/movies%2f..%2f..%2factuator%2fhealth", "movie-service"),
+        ("/api/customers/1%0a", "customer-service"),
+        ("/api/movies/%00", "movie-service"),
+        ("/api/customers/1%7f", "customer-service"),
+        ("/api/movies?limit=5&after=3", "movie-service"),
+    ],
+)
+async def test_the_target_is_routed_raw_and_forwarded_unchanged(
+    edge: tuple[str, Seen], target: str, service: str
+) -> None:
+    url, seen = edge
+
+    status, _, body = await raw_request(url, target)
+
+    assert status == 200, body
+    assert json.loads(body) == {"service": service, "target": target}
+    assert [s["target"] for s in seen] == [target]
+
+
+@pytest.mark.parametrize("target", ["/api/orders/1", "/api/customers", "/api/%6dovies"])
+async def test_paths_no_service_owns_are_the_albs_404_problem(
+    edge: tuple[str, Seen], target: str
+) -> None:
+    url, seen = edge
+
+    status, headers, body = await raw_request(url, target)
+
+    assert status == 404
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["instance"] == target
+    assert seen == []
+
+
+async def test_an_unreachable_service_is_a_502_problem(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("x")
+    dead = f"http://127.0.0.1:{free_port()}"
+    async with serving(
+        create_edge({"movie-service": dead, "customer-service": dead}, tmp_path)
+    ) as url:
+        status, headers, body = await raw_request(url, "/api/movies")
+
+    assert status == 502
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["detail"] == "movie-service is not reachable"
+
+
+async def test_client_forwarding_headers_are_replaced_not_trusted(edge: tuple[str, Seen]) -> None:
+    url, seen = edge
+
+    await raw_request(url, "/api/movies", headers="X-Forwarded-For: 6.6.6.6\r\n")
+
+    assert seen[0]["headers"][b"x-forwarded-for"] == b"127.0.0.1"
+
+
+@pytest.mark.parametrize("target", ["/.env", "/.git/config", "/.git/"])
+async def test_dotfiles_are_not_part_of_the_site(edge: tuple[str, Seen], target: str) -> None:
+    url, _ = edge
+
+    status, headers, body = await raw_request(url, target)
+
+    assert status == 404
+    assert b"SECRET" not in body
+    assert b"[core]" not in body
+    assert headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("target", ["/", "/api/movies", "/api/nothing"])
+async def test_every_answer_carries_the_cloudfront_security_headers(
+    edge: tuple[str, Seen], target: str
+) -> None:
+    url, _ = edge
+
+    _, headers, _ = await raw_request(url, target)
+
+    for name, value in security_headers(tls=False).items():
+        assert headers[name.lower()] == value
+    assert "strict-transport-security" not in headers  # plain HTTP locally
