@@ -5,62 +5,16 @@ Requests go over a raw socket: an HTTP client library would normalise the very p
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from starlette.types import Receive, Scope, Send
 
 from netflux_catalogue.edge import security_headers
 from netflux_devstack.edge import create_edge
 from netflux_devstack.ports import free_port
-from netflux_devstack.testing import serving
-
-Seen = list[dict[str, Any]]
-
-
-def echo_upstream(name: str, seen: Seen) -> Any:
-    """A stand-in service that answers with the request target it received."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        raw = scope["raw_path"].decode() + (
-            "?" + scope["query_string"].decode() if scope["query_string"] else ""
-        )
-        seen.append({"service": name, "target": raw, "headers": dict(scope["headers"])})
-        body = json.dumps({"service": name, "target": raw}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-    return app
-
-
-async def raw_request(
-    base: str, target: str, method: str = "GET", headers: str = ""
-) -> tuple[int, dict[str, str], bytes]:
-    host, port = base.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(
-        f"{method} {target} HTTP/1.1\r\nHost: edge\r\n{headers}Connection: close\r\n\r\n".encode()
-    )
-    await writer.drain()
-    async with asyncio.timeout(10):
-        data = await reader.read(-1)
-    writer.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode().split("\r\n")
-    parsed = dict(line.split(": ", 1) for line in lines)
-    return int(status_line.split()[1]), {k.lower(): v for k, v in parsed.items()}, body
+from netflux_devstack.testing import Seen, echo_upstream, raw_request, serving
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from netflux_devstack.polling import wait_until_async
 from netflux_devstack.ports import free_port
@@ -97,3 +99,49 @@ class TcpProxy:
 
         await asyncio.gather(pump(client_r, upstream_w), pump(upstream_r, client_w))
         self._writers.difference_update((client_w, upstream_w))
+
+
+Seen = list[dict[str, Any]]
+
+
+def echo_upstream(name: str, seen: Seen) -> ASGIApp:
+    """A stand-in service that answers with the request target it received."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        raw = scope["raw_path"].decode() + (
+            "?" + scope["query_string"].decode() if scope["query_string"] else ""
+        )
+        seen.append({"service": name, "target": raw, "headers": dict(scope["headers"])})
+        body = json.dumps({"service": name, "target": raw}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def raw_request(  # an HTTP client library would normalise the target under test
+    base: str, target: str, method: str = "GET", headers: str = "", body: bytes = b""
+) -> tuple[int, dict[str, str], bytes]:
+    """Send one request exactly as written; answer status, headers (lower-case) and body."""
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"{method} {target} HTTP/1.1\r\nHost: edge\r\n{headers}Connection: close\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    async with asyncio.timeout(10):
+        data = await reader.read(-1)
+    writer.close()
+    head, _, answer = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode().split("\r\n")
+    parsed = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), {k.lower(): v for k, v in parsed.items()}, answer
