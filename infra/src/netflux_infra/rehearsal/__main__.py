@@ -124,7 +124,7 @@ def client(endpoint: str, service: str, region: str) -> Any:
 def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
     """What an operator does before tearing down prod: deletion protection exists to stop a
     plain `destroy`, so it is switched off first, by hand."""
-    prefix, region = config.prefix, config.region
+    prefix, region = config.names.prefix, config.region
     client(endpoint, "rds", region).modify_db_instance(
         DBInstanceIdentifier=prefix, DeletionProtection=False, ApplyImmediately=True
     )
@@ -169,7 +169,7 @@ def read_back_site(endpoint: str, bucket: str, region: str) -> None:
 
 def rehearse(environment: str) -> None:
     config = ENVIRONMENTS[environment]
-    stack = config.prefix
+    stack = config.names.prefix
     work = Path(tempfile.mkdtemp(prefix=f"netflux-rehearse-{environment}-"))
     try:
         reports = Path("reports")
@@ -207,7 +207,7 @@ def rehearse(environment: str) -> None:
             say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
             read_back_site(endpoint, outputs["site_bucket"]["value"], config.region)
 
-            if config.db_deletion_protection:
+            if config.retention.teardown_lifts_protection:
                 lift_deletion_protection(endpoint, config)
             started = time.monotonic()
             terraform(folder, endpoint, "destroy", "-auto-approve", "-input=false")
