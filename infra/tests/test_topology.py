@@ -9,7 +9,7 @@ from typing import Any
 
 from netflux_infra.config import ENVIRONMENTS
 from netflux_infra.routing import SERVICE_ROUTES
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 ANYWHERE = "0.0.0.0/0"
 
