@@ -96,7 +96,7 @@ synth: sync ## Synthesize Terraform JSON for every environment into infra/cdktf.
 .PHONY: rehearse
 rehearse: sync ## Deploy ENV to a local AWS emulator (moto), re-plan, read back, destroy (ENV=staging|prod)
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
-	@$(UV) run --frozen python -m netflux_infra.rehearsal $(ENV)
+	@$(UV) run --frozen python -m netflux_infra_testing.rehearsal $(ENV)
 
 .PHONY: deploy
 deploy: sync ## cdktf deploy netflux-$(ENV) with your AWS credentials (ENV=staging|prod)

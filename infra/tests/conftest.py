@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

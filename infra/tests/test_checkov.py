@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 INFRA = Path(__file__).resolve().parents[1]
 

@@ -28,3 +28,18 @@ def test_no_account_ids_or_secrets_in_configs() -> None:
     text = repr(ENVIRONMENTS)
     assert "arn:aws" not in text
     assert not any(ch.isdigit() and len(ch) == 12 for ch in text.split("'"))
+
+
+def test_sizing_is_keyed_by_service_name() -> None:
+    assert ENVIRONMENTS["prod"].sizing["customer-service"].max_count == 12
+    assert set(EnvironmentConfig(name="x").sizing) == {"movie-service", "customer-service"}
+
+
+def test_sizing_for_an_unknown_or_missing_service_is_refused() -> None:
+    with pytest.raises(ValidationError, match="one entry per service"):
+        EnvironmentConfig(name="x", sizing={"movie-service": ServiceSizing()})
+
+
+def test_the_old_protection_switch_is_gone() -> None:
+    with pytest.raises(ValidationError, match="db_deletion_protection"):
+        EnvironmentConfig(name="x", db_deletion_protection=True)  # type: ignore[call-arg]

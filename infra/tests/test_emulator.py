@@ -1,17 +1,16 @@
-"""The emulator wiring applies only when EMULATOR_ENDPOINT is set."""
+"""Emulator settings reach the provider only when a rehearsal passes them to `build_app`."""
 
 from __future__ import annotations
 
-import pytest
+import ast
+from collections.abc import Iterator
+from pathlib import Path
 
-from netflux_infra.emulator import ENDPOINT_VARIABLE, emulator_provider_settings
-from netflux_infra.synthesized import Stack
+import netflux_infra
+from netflux_infra_testing.emulator import emulator_provider_settings
+from netflux_infra_testing.synthesized import Stack
 
-
-def test_without_the_setting_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENDPOINT_VARIABLE, raising=False)
-
-    assert emulator_provider_settings() == {}
+PRODUCT = Path(netflux_infra.__file__).parent
 
 
 def test_synthesized_providers_carry_no_emulator_settings(any_stack: Stack) -> None:
@@ -20,14 +19,27 @@ def test_synthesized_providers_carry_no_emulator_settings(any_stack: Stack) -> N
     assert set(provider) == {"region", "default_tags"}
 
 
-def test_with_the_setting_every_service_points_at_the_emulator(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv(ENDPOINT_VARIABLE, "http://127.0.0.1:5999")
-
-    settings = emulator_provider_settings()
+def test_every_service_points_at_the_emulator() -> None:
+    settings = emulator_provider_settings("http://127.0.0.1:5999")
 
     assert settings["max_retries"] == 2
     assert settings["skip_requesting_account_id"] is False
     [endpoints] = settings["endpoints"]
     assert endpoints.s3 == endpoints.ecs == endpoints.cloudfront == "http://127.0.0.1:5999"
+
+
+def imported_modules(path: Path) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_the_product_holds_no_test_support() -> None:
+    sources = list(PRODUCT.rglob("*.py"))
+    modules = [p.relative_to(PRODUCT).as_posix() for p in sources]
+    imported = {name for path in sources for name in imported_modules(path)}
+
+    assert not [m for m in modules if m.startswith(("rehearsal/", "emulator", "synthesized"))]
+    assert not [m for m in imported if m.startswith(("netflux_infra_testing", "moto", "boto3"))]

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from netflux_infra.config import ENVIRONMENTS
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 

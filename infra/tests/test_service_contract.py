@@ -13,7 +13,7 @@ from movie_service.config import Settings as MovieSettings
 from movie_service.main import create_app as create_movie_app
 from netflux_common.health import HEALTH_PATH
 from netflux_infra.services import CONTAINER_PORT, SERVICES
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 SETTINGS = {"movie-service": MovieSettings, "customer-service": CustomerSettings}
 APPS = {"movie-service": create_movie_app, "customer-service": create_customer_app}

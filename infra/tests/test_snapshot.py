@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("NETFLUX_UPDATE_SNAPSHOTS") == "1"

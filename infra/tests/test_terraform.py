@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 PLUGIN_DIR = Path(os.environ.get("NETFLUX_TF_PLUGIN_DIR", "/opt/tf-plugins"))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from netflux_infra.config import ENVIRONMENTS
 from netflux_infra.routing import SERVICE_ROUTES
-from netflux_infra.synthesized import Stack
+from netflux_infra_testing.synthesized import Stack
 
 ANYWHERE = "0.0.0.0/0"
 
@@ -173,7 +173,7 @@ def test_database_is_private_encrypted_and_backed_up(stack: Stack) -> None:
     assert "password" not in db
     assert db["backup_retention_period"] >= 7
     assert db["multi_az"] is env.db_multi_az
-    assert db["deletion_protection"] is env.db_deletion_protection
+    assert db["deletion_protection"] is env.retention.db_deletion_protection
     subnet_group = stack.only("aws_db_subnet_group")
     assert subnet_group["subnet_ids"] == [
         stack.ref("aws_subnet", "network_db-0"),
@@ -252,12 +252,7 @@ def test_each_service_scales_on_cpu_and_requests(stack: Stack) -> None:
     )
     assert metrics == ["ALBRequestCountPerTarget"] * 2 + ["ECSServiceAverageCPUUtilization"] * 2
     limits = sorted((t["min_capacity"], t["max_capacity"]) for t in targets.values())
-    assert limits == sorted(
-        [
-            (env.movie.min_count, env.movie.max_count),
-            (env.customer.min_count, env.customer.max_count),
-        ]
-    )
+    assert limits == sorted((s.min_count, s.max_count) for s in env.sizing.values())
 
 
 def test_alarms_cover_5xx_unhealthy_hosts_and_database(stack: Stack) -> None:

@@ -10,6 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from netflux_infra.naming import EnvironmentNames
+from netflux_infra.retention import Retention
+from netflux_infra.services import SERVICES
+
 # The CloudFront origin-facing managed prefix list differs by region (AWS publishes the ids).
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS = {
     "us-east-1": "pl-3b927c52",
@@ -90,23 +94,31 @@ class EnvironmentConfig(Frozen):
     db_allocated_storage: int = 20
     db_max_allocated_storage: int = 100
     db_multi_az: bool = False
-    db_deletion_protection: bool = False
     db_backup_retention_days: int = Field(default=7, ge=1, le=35)
     # Not offered on the burstable micro/small classes.
     db_performance_insights: bool = False
 
-    movie: ServiceSizing = ServiceSizing()
-    customer: ServiceSizing = ServiceSizing()
+    # Keyed by service name ("movie-service"); every service has an entry, defaults included.
+    sizing: dict[str, ServiceSizing] = Field(
+        default_factory=lambda: {spec.name: ServiceSizing() for spec in SERVICES}
+    )
     fargate_spot: bool = False
     log_retention_days: int = 30
     image_tag: str = "latest"  # what the first deployment runs; the pipeline deploys commit tags
 
     state: StateBackend = StateBackend()
     requires_approval: bool = False  # a manual approval before the pipeline deploys here
+    # Whether the environment's data outlives a `terraform destroy`: see retention.py for every
+    # resource flag this decides (deletion protection, final snapshot, force-destroy, ...).
+    retain_on_destroy: bool = False
 
     @property
-    def prefix(self) -> str:
-        return f"netflux-{self.name}"
+    def names(self) -> EnvironmentNames:
+        return EnvironmentNames(self.name)
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(self.retain_on_destroy)
 
     @property
     def prefix_list_id(self) -> str:
@@ -118,20 +130,25 @@ class EnvironmentConfig(Frozen):
             raise ValueError(f"set cloudfront_prefix_list_id for region {self.region}") from None
 
     @model_validator(mode="after")
-    def _zones_in_region(self) -> EnvironmentConfig:
+    def _consistent(self) -> EnvironmentConfig:
         if not all(az.startswith(self.region) for az in self.availability_zones):
             raise ValueError("availability_zones must be in the environment's region")
         if bool(self.domain_name) != bool(self.certificate_arn):
             raise ValueError("domain_name and certificate_arn go together")
         if bool(self.alb_certificate_arn) != bool(self.alb_origin_domain):
             raise ValueError("alb_certificate_arn and alb_origin_domain go together")
+        services = {spec.name for spec in SERVICES}
+        if set(self.sizing) != services:
+            raise ValueError(f"sizing needs exactly one entry per service: {sorted(services)}")
         return self
 
 
 STAGING = EnvironmentConfig(
     name="staging",
-    movie=ServiceSizing(desired_count=1, min_count=1, max_count=2),
-    customer=ServiceSizing(desired_count=1, min_count=1, max_count=2),
+    sizing={
+        "movie-service": ServiceSizing(desired_count=1, min_count=1, max_count=2),
+        "customer-service": ServiceSizing(desired_count=1, min_count=1, max_count=2),
+    },
     fargate_spot=True,  # up to 90% cheaper; AWS may reclaim a task with a 2-minute warning
     log_retention_days=14,
 )
@@ -141,12 +158,14 @@ PROD = EnvironmentConfig(
     db_instance_class="db.t4g.medium",
     db_performance_insights=True,
     db_multi_az=True,
-    db_deletion_protection=True,
     db_backup_retention_days=14,
-    movie=ServiceSizing(desired_count=2, min_count=2, max_count=6),
-    customer=ServiceSizing(desired_count=4, min_count=4, max_count=12),
+    sizing={
+        "movie-service": ServiceSizing(desired_count=2, min_count=2, max_count=6),
+        "customer-service": ServiceSizing(desired_count=4, min_count=4, max_count=12),
+    },
     log_retention_days=90,
     requires_approval=True,
+    retain_on_destroy=True,
 )
 
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {env.name: env for env in (STAGING, PROD)}

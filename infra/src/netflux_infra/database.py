@@ -32,7 +32,9 @@ class Database(Construct):
         security: SecurityGroups,
     ) -> None:
         super().__init__(scope, id_)
-        prefix = config.prefix
+        names = config.names
+        prefix = names.prefix
+        retention = config.retention
         subnets = DbSubnetGroup(
             self,
             "subnets",
@@ -85,7 +87,7 @@ class Database(Construct):
             parameter_group_name=parameters.name,
             publicly_accessible=False,
             multi_az=config.db_multi_az,
-            deletion_protection=config.db_deletion_protection,
+            deletion_protection=retention.db_deletion_protection,
             backup_retention_period=config.db_backup_retention_days,  # point-in-time recovery
             backup_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",
@@ -95,9 +97,11 @@ class Database(Construct):
             monitoring_interval=60,
             monitoring_role_arn=monitoring.arn,
             performance_insights_enabled=config.db_performance_insights,
-            skip_final_snapshot=not config.db_deletion_protection,
-            final_snapshot_identifier=f"{prefix}-final" if config.db_deletion_protection else None,
-            apply_immediately=not config.db_deletion_protection,
+            skip_final_snapshot=retention.db_skip_final_snapshot,
+            final_snapshot_identifier=(
+                names.final_snapshot if retention.db_takes_final_snapshot else None
+            ),
+            apply_immediately=retention.db_apply_immediately,
         )
 
         # One secret per service, in the shape the services read (keys host, port, username,
@@ -108,9 +112,9 @@ class Database(Construct):
             secret = SecretsmanagerSecret(
                 self,
                 f"secret-{spec.short}",
-                name=f"{prefix}/{spec.name}/database",
+                name=names.database_secret(spec.name),
                 description=f"PostgreSQL login of {spec.name}",
-                recovery_window_in_days=7 if config.db_deletion_protection else 0,
+                recovery_window_in_days=retention.secret_recovery_window_days,
             )
             SecretsmanagerSecretVersion(
                 self,

@@ -47,7 +47,7 @@ class DatabaseInit(Construct):
         registry: Registry,
     ) -> None:
         super().__init__(scope, id_)
-        prefix = config.prefix
+        prefix = config.names.prefix
         cache_prefix = f"{prefix}-ecr-public"
         EcrPullThroughCacheRule(
             self,

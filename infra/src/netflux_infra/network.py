@@ -1,4 +1,5 @@
-"""VPC: 2 public, 2 private app and 2 private database subnets across two zones."""
+"""VPC: 2 public, 2 private app and 2 private database subnets across two zones, and the VPC
+endpoints that let tasks reach AWS APIs without a NAT gateway."""
 
 from __future__ import annotations
 
@@ -19,18 +20,21 @@ from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.iam import assume_role, policy, statement
 
 ANYWHERE = "0.0.0.0/0"
+# AWS APIs the tasks call without internet access: image pulls, logs, secrets.
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 
 class Network(Construct):
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig) -> None:
         super().__init__(scope, id_)
-        prefix = config.prefix
+        prefix = config.names.prefix
         self.vpc = Vpc(
             self,
             "vpc",
@@ -118,7 +122,7 @@ class Network(Construct):
             "public-acl",
             vpc_id=self.vpc.id,
             subnet_ids=[s.id for s in self.public_subnets],
-            tags={"Name": f"{config.prefix}-public"},
+            tags={"Name": f"{config.names.prefix}-public"},
         )
         for n, cidr in enumerate(config.blocked_cidrs):
             NetworkAclRule(
@@ -160,13 +164,13 @@ class Network(Construct):
         group = CloudwatchLogGroup(
             self,
             "flow-logs",
-            name=f"/vpc/{config.prefix}/flow-logs",
+            name=f"/vpc/{config.names.prefix}/flow-logs",
             retention_in_days=config.log_retention_days,
         )
         role = IamRole(
             self,
             "flow-logs-role",
-            name=f"{config.prefix}-flow-logs",
+            name=f"{config.names.prefix}-flow-logs",
             assume_role_policy=assume_role("vpc-flow-logs.amazonaws.com"),
         )
         IamRolePolicy(
@@ -187,4 +191,40 @@ class Network(Construct):
             traffic_type="ALL",
             log_destination=group.arn,
             iam_role_arn=role.arn,
+        )
+
+
+class VpcEndpoints:
+    """Interface endpoints for the AWS APIs the tasks call, and the S3 gateway endpoint, for an
+    environment without NAT gateways.
+
+    The resources go into the scope given: the environment's `security` construct, where they
+    were created before they moved here. cdktf derives the Terraform address from the construct
+    path, so another scope would replace every endpoint.
+    """
+
+    def __init__(
+        self, scope: Construct, config: EnvironmentConfig, network: Network, security_group_id: str
+    ) -> None:
+        for service in INTERFACE_ENDPOINTS:
+            VpcEndpoint(
+                scope,
+                f"endpoint-{service.replace('.', '-')}",
+                vpc_id=network.vpc.id,
+                service_name=f"com.amazonaws.{config.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in network.app_subnets],
+                security_group_ids=[security_group_id],
+                tags={"Name": f"{config.names.prefix}-{service}"},
+            )
+        # ECR stores image layers in S3: a (free) gateway endpoint on the app route tables.
+        VpcEndpoint(
+            scope,
+            "endpoint-s3",
+            vpc_id=network.vpc.id,
+            service_name=f"com.amazonaws.{config.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in network.app_route_tables],
+            tags={"Name": f"{config.names.prefix}-s3"},
         )

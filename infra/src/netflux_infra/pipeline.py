@@ -26,16 +26,12 @@ from constructs import Construct
 from netflux_infra.buckets import PrivateBucket, bucket_policy, log_into
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
 from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.naming import PipelineNames, artifact_name
 from netflux_infra.services import SERVICES
-from netflux_infra.stack import aws_provider, configure_backend
+from netflux_infra.stack import NO_OVERRIDES, ProviderOverrides, aws_provider, configure_backend
 
 IMAGEDEFINITIONS = "imagedefinitions.json"
 REPORT_NAME = "pytest"  # the report key in buildspec.yml
-
-
-def artifact_name(env: EnvironmentConfig, service: str) -> str:
-    """The buildspec's secondary artifact holding one environment's imagedefinitions."""
-    return f"{env.name}_{service.removesuffix('-service')}"
 
 
 class PipelineStack(TerraformStack):
@@ -45,11 +41,13 @@ class PipelineStack(TerraformStack):
         id_: str,
         config: PipelineConfig,
         environments: list[EnvironmentConfig],
+        provider_overrides: ProviderOverrides = NO_OVERRIDES,
     ) -> None:
         super().__init__(scope, id_)
-        aws_provider(self, config.region, "delivery")
+        aws_provider(self, config.region, "delivery", provider_overrides)
         configure_backend(self, id_, environments[0].state, "delivery", config.region)
         name = config.name
+        self.names = PipelineNames(name)
 
         access_logs = PrivateBucket(
             self,
@@ -82,7 +80,7 @@ class PipelineStack(TerraformStack):
             name=f"/codebuild/{name}",
             retention_in_days=config.log_retention_days,
         )
-        project_name = f"{name}-build"
+        project_name = self.names.build_project
         self.report_group = CodebuildReportGroup(
             self,
             "reports",
@@ -134,11 +132,11 @@ class PipelineStack(TerraformStack):
         role = IamRole(
             self,
             "build-role",
-            name=f"{config.name}-codebuild",
+            name=self.names.build_role,
             assume_role_policy=assume_role("codebuild.amazonaws.com"),
         )
         repositories = [
-            f"arn:aws:ecr:{env.region}:*:repository/{env.prefix}/{spec.name}"
+            f"arn:aws:ecr:{env.region}:*:repository/{env.names.repository(spec.name)}"
             for env in environments
             for spec in SERVICES
         ]
@@ -186,19 +184,20 @@ class PipelineStack(TerraformStack):
         role = IamRole(
             self,
             "pipeline-role",
-            name=f"{config.name}-codepipeline",
+            name=self.names.pipeline_role,
             assume_role_policy=assume_role("codepipeline.amazonaws.com"),
         )
         services = [
-            f"arn:aws:ecs:{env.region}:*:service/{env.prefix}/{spec.name}"
+            f"arn:aws:ecs:{env.region}:*:service/{env.names.cluster}/"
+            f"{env.names.ecs_service(spec.name)}"
             for env in environments
             for spec in SERVICES
         ]
         task_roles = [
-            f"arn:aws:iam::*:role/{env.prefix}-{spec.short}-{kind}"
+            f"arn:aws:iam::*:role/{role}"
             for env in environments
             for spec in SERVICES
-            for kind in ("execution", "task")
+            for role in (env.names.execution_role(spec.name), env.names.task_role(spec.name))
         ]
         IamRolePolicy(
             self,
@@ -239,7 +238,7 @@ class PipelineStack(TerraformStack):
         role: IamRole,
         connection_arn: str,
     ) -> Codepipeline:
-        outputs = [artifact_name(env, spec.name) for env in environments for spec in SERVICES]
+        outputs = [artifact_name(env.name, spec.name) for env in environments for spec in SERVICES]
         stages = [
             CodepipelineStage(
                 name="Source",
@@ -307,10 +306,10 @@ class PipelineStack(TerraformStack):
                             provider="ECS",
                             version="1",
                             run_order=1,
-                            input_artifacts=[artifact_name(env, spec.name)],
+                            input_artifacts=[artifact_name(env.name, spec.name)],
                             configuration={
-                                "ClusterName": env.prefix,
-                                "ServiceName": spec.name,
+                                "ClusterName": env.names.cluster,
+                                "ServiceName": env.names.ecs_service(spec.name),
                                 "FileName": IMAGEDEFINITIONS,
                                 "DeploymentTimeout": "20",
                             },

@@ -51,13 +51,13 @@ class Registry(Construct):
             repo = EcrRepository(
                 self,
                 spec.short,
-                name=f"{config.prefix}/{spec.name}",
+                name=config.names.repository(spec.name),
                 image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration={"scan_on_push": True},
                 encryption_configuration=[
                     EcrRepositoryEncryptionConfiguration(encryption_type="AES256")
                 ],
-                force_delete=not config.db_deletion_protection,
+                force_delete=config.retention.repository_force_delete,
             )
             EcrLifecyclePolicy(
                 self, f"{spec.short}-lifecycle", repository=repo.name, policy=LIFECYCLE

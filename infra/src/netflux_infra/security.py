@@ -1,11 +1,10 @@
-"""Security groups chained ALB -> APP -> DB, plus the VPC endpoints tasks use without a NAT."""
+"""Security groups chained ALB -> APP -> DB, and the group of the VPC endpoints (network.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
@@ -16,8 +15,6 @@ from netflux_infra.services import CONTAINER_PORT
 
 POSTGRES_PORT = 5432
 HTTPS = 443
-# AWS APIs the tasks call without internet access: image pulls, logs, secrets.
-INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 
 class SecurityGroups(Construct):
@@ -26,7 +23,7 @@ class SecurityGroups(Construct):
     ) -> None:
         super().__init__(scope, id_)
         vpc_id = network.vpc.id
-        prefix = config.prefix
+        prefix = config.names.prefix
 
         def group(name: str, description: str) -> SecurityGroup:
             return SecurityGroup(
@@ -139,31 +136,4 @@ class SecurityGroups(Construct):
             HTTPS,
             "From the service tasks",
             peer=self.app,
-        )
-
-        if not config.nat_gateways:
-            self._endpoints(config, network)
-
-    def _endpoints(self, config: EnvironmentConfig, network: Network) -> None:
-        for service in INTERFACE_ENDPOINTS:
-            VpcEndpoint(
-                self,
-                f"endpoint-{service.replace('.', '-')}",
-                vpc_id=network.vpc.id,
-                service_name=f"com.amazonaws.{config.region}.{service}",
-                vpc_endpoint_type="Interface",
-                private_dns_enabled=True,
-                subnet_ids=[s.id for s in network.app_subnets],
-                security_group_ids=[self.endpoints.id],
-                tags={"Name": f"{config.prefix}-{service}"},
-            )
-        # ECR stores image layers in S3: a (free) gateway endpoint on the app route tables.
-        VpcEndpoint(
-            self,
-            "endpoint-s3",
-            vpc_id=network.vpc.id,
-            service_name=f"com.amazonaws.{config.region}.s3",
-            vpc_endpoint_type="Gateway",
-            route_table_ids=[rt.id for rt in network.app_route_tables],
-            tags={"Name": f"{config.prefix}-s3"},
         )

@@ -1,6 +1,10 @@
-"""One environment's whole topology as one Terraform stack."""
+"""One environment's whole topology as one Terraform stack: the root module wiring the others."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 from cdktf import Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -10,15 +14,26 @@ from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
 from netflux_infra.dbinit import DatabaseInit
+from netflux_infra.ecs_service import FargateService, ServiceWiring
 from netflux_infra.edge import Edge
-from netflux_infra.emulator import emulator_provider_settings
 from netflux_infra.monitoring import Monitoring
-from netflux_infra.network import Network
+from netflux_infra.naming import short_name
+from netflux_infra.network import Network, VpcEndpoints
 from netflux_infra.registry import Registry
 from netflux_infra.security import SecurityGroups
+from netflux_infra.services import SERVICES, ServiceSpec
+
+# Extra AwsProvider arguments, e.g. a rehearsal's emulator endpoints; none in production.
+ProviderOverrides = Mapping[str, Any]
+NO_OVERRIDES: ProviderOverrides = MappingProxyType({})
 
 
-def aws_provider(stack: TerraformStack, region: str, environment: str) -> AwsProvider:
+def aws_provider(
+    stack: TerraformStack,
+    region: str,
+    environment: str,
+    overrides: ProviderOverrides = NO_OVERRIDES,
+) -> AwsProvider:
     """The AWS provider; every resource carries these tags."""
     tags = {"Project": "netflux", "Environment": environment, "ManagedBy": "cdktf"}
     return AwsProvider(
@@ -26,7 +41,7 @@ def aws_provider(stack: TerraformStack, region: str, environment: str) -> AwsPro
         "aws",
         region=region,
         default_tags=[AwsProviderDefaultTags(tags=tags)],
-        **emulator_provider_settings(),  # empty unless rehearsing against an emulator
+        **overrides,
     )
 
 
@@ -50,33 +65,86 @@ def configure_backend(
 
 
 class NetfluxStack(TerraformStack):
-    def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: EnvironmentConfig,
+        provider_overrides: ProviderOverrides = NO_OVERRIDES,
+    ) -> None:
         super().__init__(scope, id_)
         self.config = config
-        aws_provider(self, config.region, config.name)
+        aws_provider(self, config.region, config.name, provider_overrides)
         configure_backend(self, id_, config.state, config.name, config.region)
 
         self.network = Network(self, "network", config)
         self.security = SecurityGroups(self, "security", config, self.network)
+        if not config.nat_gateways:
+            # In the `security` scope, where the endpoints have always been (their addresses).
+            VpcEndpoints(self.security, config, self.network, self.security.endpoints.id)
         self.edge = Edge(self, "edge", config, self.network, self.security)
         self.database = Database(self, "database", config, self.network, self.security)
         self.registry = Registry(self, "registry", config)
-        self.compute = Compute(
-            self, "compute", config, self.network, self.security, self.edge, self.database,
-            self.registry,
-        )  # fmt: skip
+        self.compute = Compute(self, "compute", config.names)
+        self.services = {spec.name: self._service(spec) for spec in SERVICES}
         self.db_init = DatabaseInit(self, "db-init", config, self.database, self.registry)
-        Monitoring(self, "monitoring", config, self.edge, self.database)
+        load_balancer = self.edge.load_balancer
+        Monitoring(
+            self,
+            "monitoring",
+            config.names,
+            load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
+            target_group_arn_suffixes={
+                name: tg.arn_suffix for name, tg in load_balancer.target_groups.items()
+            },
+            db_identifier=self.database.instance.identifier,
+        )
         self._outputs()
+
+    def _service(self, spec: ServiceSpec) -> FargateService:
+        config, load_balancer = self.config, self.edge.load_balancer
+        target_group = load_balancer.target_groups[spec.name]
+        repository = self.registry.repositories[spec.name]
+        wiring = ServiceWiring(
+            cluster_arn=self.compute.cluster.arn,
+            cluster_name=self.compute.cluster.name,
+            namespace_arn=self.compute.namespace.arn,
+            subnet_ids=tuple(s.id for s in self.network.app_subnets),
+            security_group_ids=(self.security.app.id,),
+            load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
+            target_group_arn=target_group.arn,
+            target_group_arn_suffix=target_group.arn_suffix,
+            repository_arn=repository.arn,
+            repository_url=repository.repository_url,
+            secret_arn=self.database.secrets[spec.name].arn,
+            depends_on=(load_balancer.listener,),
+        )
+        # In the `compute` scope, where the services' resources have always been (addresses).
+        return FargateService(
+            self.compute,
+            spec,
+            wiring,
+            names=config.names,
+            region=config.region,
+            sizing=config.sizing[spec.name],
+            image_tag=config.image_tag,
+            log_retention_days=config.log_retention_days,
+            capacity_provider="FARGATE_SPOT" if config.fargate_spot else "FARGATE",
+        )
 
     def _outputs(self) -> None:
         def out(name: str, value: str, description: str) -> None:
             TerraformOutput(self, name, value=value, description=description)
 
-        out("cloudfront_domain", self.edge.distribution.domain_name, "The site and API")
-        out("cloudfront_distribution_id", self.edge.distribution.id, "For invalidations")
-        out("alb_dns_name", self.edge.alb.dns_name, "Load balancer (admits CloudFront only)")
-        out("site_bucket", self.edge.site.bucket, "Where the web front end is published")
+        distribution = self.edge.cdn.distribution
+        out("cloudfront_domain", distribution.domain_name, "The site and API")
+        out("cloudfront_distribution_id", distribution.id, "For invalidations")
+        out(
+            "alb_dns_name",
+            self.edge.load_balancer.alb.dns_name,
+            "Load balancer (admits CloudFront only)",
+        )
+        out("site_bucket", self.edge.site.bucket.bucket, "Where the web front end is published")
         out("cluster_name", self.compute.cluster.name, "ECS cluster")
         out("db_init_task", self.db_init.task.family, "One-off task applying init.sql")
         out(
@@ -86,6 +154,6 @@ class NetfluxStack(TerraformStack):
         )
         out("app_security_group", self.security.app.id, "Security group for one-off tasks")
         for name, repo in self.registry.repositories.items():
-            short = name.removesuffix("-service")
+            short = short_name(name)
             out(f"ecr_{short}_url", repo.repository_url, f"ECR repository of {name}")
-            out(f"{short}_service_name", self.compute.services[name].name, f"ECS service {name}")
+            out(f"{short}_service_name", self.services[name].service.name, f"ECS service {name}")

@@ -1,17 +1,15 @@
-"""Pointing the AWS provider at a local emulator (moto) for deploy rehearsals: test support only.
+"""AwsProvider settings that point every stack at a local emulator (moto) for deploy rehearsals.
 
-With EMULATOR_ENDPOINT unset (every real deployment) nothing here applies and the synthesized
-stacks are byte-identical; a test checks that.
+The rehearsal hands these to `build_app(provider_overrides=...)`; production synthesis never
+sees this module.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cdktf_cdktf_provider_aws.provider import AwsProviderEndpoints
 
-ENDPOINT_VARIABLE = "EMULATOR_ENDPOINT"
 # Every AWS API the stacks call.
 SERVICES = (
     "applicationautoscaling", "cloudfront", "cloudwatch", "codebuild", "codepipeline",
@@ -20,11 +18,8 @@ SERVICES = (
 )  # fmt: skip
 
 
-def emulator_provider_settings() -> dict[str, Any]:
-    """Extra AwsProvider arguments when rehearsing against an emulator, else nothing."""
-    endpoint = os.environ.get(ENDPOINT_VARIABLE)
-    if not endpoint:
-        return {}
+def emulator_provider_settings(endpoint: str) -> dict[str, Any]:
+    """Extra AwsProvider arguments for an emulator listening at `endpoint`."""
     return {
         "access_key": "rehearsal",
         "secret_key": "rehearsal",

@@ -1,6 +1,6 @@
 """The moto server for rehearsals, with the compatibility shims registered in its process.
 
-python -m netflux_infra.rehearsal.server --port 5000
+python -m netflux_infra_testing.rehearsal.server --port 5000
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 
-from netflux_infra.rehearsal.shims import apply_all
+from netflux_infra_testing.rehearsal.shims import apply_all
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """`make rehearse ENV=staging`: deploy an environment to a local moto server and back.
 
 1. start the pinned moto server (shims registered) on a free loopback port;
-2. synthesize the stacks with EMULATOR_ENDPOINT set (the provider points at moto; the
-   synthesized JSON is otherwise the production one);
+2. synthesize the stacks with the emulator's provider settings passed to `build_app` (the
+   provider points at moto; the synthesized JSON is otherwise the production one);
 3. `terraform init` (offline provider mirror) and `apply`;
 4. `terraform plan` must show no changes;
 5. the web front end, published by the apply as the deployment does, is read back from the
@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from netflux_infra.config import ENVIRONMENTS, EnvironmentConfig
-from netflux_infra.emulator import ENDPOINT_VARIABLE
 
-INFRA = Path(__file__).resolve().parents[3]
+INFRA = Path(__file__).resolve().parents[4]
 WEB = INFRA.parent / "web"
 PLUGIN_DIR = os.environ.get("NETFLUX_TF_PLUGIN_DIR", "/opt/tf-plugins")
 REQUIRED_OUTPUTS = ("cloudfront_domain", "alb_dns_name", "ecr_movie_url", "ecr_customer_url")
@@ -56,7 +55,7 @@ def free_port() -> int:
 def moto_server(log: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "netflux_infra.rehearsal.server", "--port", str(port)],
+        [sys.executable, "-m", "netflux_infra_testing.rehearsal.server", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=log.open("w"),
         text=True,
@@ -77,16 +76,13 @@ def moto_server(log: Path) -> Iterator[str]:
         say("moto stopped")
 
 
-def terraform(
-    folder: Path, endpoint: str, *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def terraform(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "TF_IN_AUTOMATION": "1",
         "TF_CLI_CONFIG_FILE": "/dev/null",
         "CHECKPOINT_DISABLE": "1",
         "AWS_EC2_METADATA_DISABLED": "true",
-        ENDPOINT_VARIABLE: endpoint,
     }
     result = subprocess.run(
         ["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True
@@ -99,10 +95,11 @@ def terraform(
 
 
 def synthesize(endpoint: str, outdir: Path) -> None:
-    env = {**os.environ, ENDPOINT_VARIABLE: endpoint, "CDKTF_OUTDIR": str(outdir)}
+    env = {**os.environ}
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    synth = "netflux_infra_testing.rehearsal.synth"
     result = subprocess.run(
-        [sys.executable, "-m", "netflux_infra.main"],
+        [sys.executable, "-m", synth, "--endpoint", endpoint, "--outdir", str(outdir)],
         cwd=INFRA,
         env=env,
         capture_output=True,
@@ -124,7 +121,7 @@ def client(endpoint: str, service: str, region: str) -> Any:
 def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
     """What an operator does before tearing down prod: deletion protection exists to stop a
     plain `destroy`, so it is switched off first, by hand."""
-    prefix, region = config.prefix, config.region
+    prefix, region = config.names.prefix, config.region
     client(endpoint, "rds", region).modify_db_instance(
         DBInstanceIdentifier=prefix, DeletionProtection=False, ApplyImmediately=True
     )
@@ -169,7 +166,7 @@ def read_back_site(endpoint: str, bucket: str, region: str) -> None:
 
 def rehearse(environment: str) -> None:
     config = ENVIRONMENTS[environment]
-    stack = config.prefix
+    stack = config.names.prefix
     work = Path(tempfile.mkdtemp(prefix=f"netflux-rehearse-{environment}-"))
     try:
         reports = Path("reports")
@@ -179,18 +176,16 @@ def rehearse(environment: str) -> None:
             synthesize(endpoint, work / "out")
             folder = work / "out" / "stacks" / stack
             say(f"synthesized {stack} in {time.monotonic() - started:.0f} s")
-            terraform(folder, endpoint, "init", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
+            terraform(folder, "init", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
 
             started = time.monotonic()
-            terraform(folder, endpoint, "apply", "-auto-approve", "-input=false")
+            terraform(folder, "apply", "-auto-approve", "-input=false")
             applied = time.monotonic() - started
-            resources = terraform(folder, endpoint, "state", "list").stdout.split()
+            resources = terraform(folder, "state", "list").stdout.split()
             say(f"applied {len(resources)} resources in {applied:.0f} s")
 
             started = time.monotonic()
-            plan = terraform(
-                folder, endpoint, "plan", "-detailed-exitcode", "-input=false", check=False
-            )
+            plan = terraform(folder, "plan", "-detailed-exitcode", "-input=false", check=False)
             planned = time.monotonic() - started
             if plan.returncode != 0:
                 (reports / f"rehearsal-plan-{environment}.txt").write_text(
@@ -200,19 +195,19 @@ def rehearse(environment: str) -> None:
                 raise RehearsalFailed(f"second plan not clean (exit {plan.returncode}):\n{details}")
             say(f"second plan: no changes ({planned:.1f} s)")
 
-            outputs = json.loads(terraform(folder, endpoint, "output", "-json").stdout)
+            outputs = json.loads(terraform(folder, "output", "-json").stdout)
             missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name, {}).get("value")]
             if missing:
                 raise RehearsalFailed(f"outputs missing: {missing}")
             say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
             read_back_site(endpoint, outputs["site_bucket"]["value"], config.region)
 
-            if config.db_deletion_protection:
+            if config.retention.teardown_lifts_protection:
                 lift_deletion_protection(endpoint, config)
             started = time.monotonic()
-            terraform(folder, endpoint, "destroy", "-auto-approve", "-input=false")
+            terraform(folder, "destroy", "-auto-approve", "-input=false")
             destroyed = time.monotonic() - started
-            left = terraform(folder, endpoint, "state", "list").stdout.split()
+            left = terraform(folder, "state", "list").stdout.split()
             if left:
                 raise RehearsalFailed(f"destroy left {left}")
             say(f"destroyed everything in {destroyed:.0f} s")

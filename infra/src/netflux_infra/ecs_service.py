@@ -1,0 +1,223 @@
+"""One service on ECS Fargate: task definition, roles, log group, service, load-balancer
+attachment, auto scaling. Shaped like terraform-aws-modules/ecs's `modules/service`: it takes
+ids and ARNs (a `ServiceWiring`), not the constructs that own them.
+
+Its resources go into the scope it is given instead of a construct of its own: cdktf derives a
+Terraform address from the construct path, and these resources have always lived directly in
+the environment's `compute` construct. A new nesting level would rename every address, and
+Terraform would replace the services.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceCapacityProviderStrategy,
+    EcsServiceLoadBalancer,
+    EcsServiceServiceConnectConfigurationService,
+    EcsServiceServiceConnectConfigurationServiceClientAlias,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from constructs import Construct
+
+from netflux_infra.config import ServiceSizing
+from netflux_infra.container import container_definition
+from netflux_infra.iam import assume_role, task_execution_role
+from netflux_infra.naming import EnvironmentNames, short_name
+from netflux_infra.services import CONTAINER_PORT, PORT_NAME, ServiceSpec
+
+
+@dataclass(frozen=True)
+class ServiceWiring:
+    """What one service takes from the rest of its environment."""
+
+    cluster_arn: str
+    cluster_name: str
+    namespace_arn: str  # Service Connect
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    load_balancer_arn_suffix: str  # the request-count scaling metric's dimension
+    target_group_arn: str
+    target_group_arn_suffix: str
+    repository_arn: str
+    repository_url: str
+    secret_arn: str  # the service's database login
+    # ECS accepts a target group only once a load balancer uses it: create the service after
+    # the listener.
+    depends_on: tuple[ITerraformDependable, ...] = ()
+
+
+class FargateService:
+    def __init__(
+        self,
+        scope: Construct,
+        spec: ServiceSpec,
+        wiring: ServiceWiring,
+        *,
+        names: EnvironmentNames,
+        region: str,
+        sizing: ServiceSizing,
+        image_tag: str,
+        log_retention_days: int,
+        capacity_provider: str,
+    ) -> None:
+        short = short_name(spec.name)
+        self.log_group = CloudwatchLogGroup(
+            scope,
+            f"logs-{short}",
+            name=names.log_group(spec.name),
+            retention_in_days=log_retention_days,
+        )
+        self.execution_role = task_execution_role(
+            scope,
+            f"-{short}",
+            name=names.execution_role(spec.name),
+            repositories=[wiring.repository_arn],
+            log_group_arn=self.log_group.arn,
+            secrets=[wiring.secret_arn],
+        )
+        # The application calls no AWS API: its task role grants nothing.
+        self.task_role = IamRole(
+            scope,
+            f"task-role-{short}",
+            name=names.task_role(spec.name),
+            assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
+        )
+        container = container_definition(
+            name=spec.name,
+            image=f"{wiring.repository_url}:{image_tag}",
+            environment=spec.environment,
+            secret_arn=wiring.secret_arn,
+            log_group=self.log_group.name,
+            log_stream_prefix=short,
+            region=region,
+        )
+        self.task_definition = EcsTaskDefinition(
+            scope,
+            f"task-{short}",
+            family=names.task_family(spec.name),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            cpu=str(sizing.cpu),
+            memory=str(sizing.memory),
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=json.dumps([container]),
+        )
+        self.service = self._service(scope, spec, wiring, names, sizing, capacity_provider)
+        self._autoscaling(scope, spec, wiring, names, sizing)
+
+    def _service(
+        self,
+        scope: Construct,
+        spec: ServiceSpec,
+        wiring: ServiceWiring,
+        names: EnvironmentNames,
+        sizing: ServiceSizing,
+        capacity_provider: str,
+    ) -> EcsService:
+        connect: dict[str, Any] = {"enabled": True, "namespace": wiring.namespace_arn}
+        if spec.discoverable:
+            # Other tasks reach it as http://movie-service:8080 through their Service Connect proxy.
+            connect["service"] = [
+                EcsServiceServiceConnectConfigurationService(
+                    port_name=PORT_NAME,
+                    discovery_name=spec.name,
+                    client_alias=EcsServiceServiceConnectConfigurationServiceClientAlias(
+                        port=CONTAINER_PORT, dns_name=spec.name
+                    ),
+                )
+            ]
+        return EcsService(
+            scope,
+            f"service-{short_name(spec.name)}",
+            name=names.ecs_service(spec.name),
+            cluster=wiring.cluster_arn,
+            task_definition=self.task_definition.arn,
+            desired_count=sizing.desired_count,
+            capacity_provider_strategy=[
+                EcsServiceCapacityProviderStrategy(capacity_provider=capacity_provider, weight=1)
+            ],
+            platform_version="LATEST",
+            network_configuration={
+                "subnets": list(wiring.subnet_ids),
+                "security_groups": list(wiring.security_group_ids),
+                "assign_public_ip": False,
+            },
+            load_balancer=[
+                EcsServiceLoadBalancer(
+                    target_group_arn=wiring.target_group_arn,
+                    container_name=spec.name,
+                    container_port=CONTAINER_PORT,
+                )
+            ],
+            health_check_grace_period_seconds=60,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            # A release whose tasks never get healthy is stopped and the last good one restored.
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            service_connect_configuration=connect,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            depends_on=list(wiring.depends_on) or None,
+            # Auto scaling owns the count and the pipeline owns the running revision.
+            lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
+        )
+
+    def _autoscaling(
+        self,
+        scope: Construct,
+        spec: ServiceSpec,
+        wiring: ServiceWiring,
+        names: EnvironmentNames,
+        sizing: ServiceSizing,
+    ) -> None:
+        short = short_name(spec.name)
+        target = AppautoscalingTarget(
+            scope,
+            f"scaling-{short}",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{wiring.cluster_name}/{self.service.name}",
+            min_capacity=sizing.min_count,
+            max_capacity=sizing.max_count,
+        )
+
+        def track(metric_name: str, target_value: float, metric: dict[str, str]) -> None:
+            AppautoscalingPolicy(
+                scope,
+                f"scale-{metric_name}-{short}",
+                name=names.scaling_policy(spec.name, metric_name),
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                policy_type="TargetTrackingScaling",
+                target_tracking_scaling_policy_configuration={
+                    "target_value": target_value,
+                    "predefined_metric_specification": metric,
+                    "scale_in_cooldown": 120,  # shrink slowly, grow fast
+                    "scale_out_cooldown": 60,
+                },
+            )
+
+        track("cpu", 60, {"predefined_metric_type": "ECSServiceAverageCPUUtilization"})
+        track(
+            "requests",
+            500,  # requests per task per minute
+            {
+                "predefined_metric_type": "ALBRequestCountPerTarget",
+                "resource_label": (
+                    f"{wiring.load_balancer_arn_suffix}/{wiring.target_group_arn_suffix}"
+                ),
+            },
+        )

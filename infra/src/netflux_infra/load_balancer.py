@@ -1,0 +1,114 @@
+"""The application load balancer: one target group per service, path rules from `routing.py`,
+a problem+json 404 for every other /api/ path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleCondition,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
+from constructs import Construct
+
+from netflux_infra.naming import EnvironmentNames, short_name
+from netflux_infra.routing import NOT_FOUND_PROBLEM, SERVICE_ROUTES
+from netflux_infra.services import CONTAINER_PORT, HEALTH_PATH, SERVICES
+
+
+class LoadBalancer:
+    """Its resources go into the given scope (see `edge.py`: addresses stay put)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        names: EnvironmentNames,
+        *,
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        security_group_id: str,
+        listener_port: int,
+        certificate_arn: str | None,
+        log_bucket_id: str,
+        deletion_protection: bool,
+        depends_on: Sequence[ITerraformDependable] = (),
+    ) -> None:
+        self.alb = Lb(
+            scope,
+            "alb",
+            name=names.prefix,
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[security_group_id],
+            subnets=list(subnet_ids),
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=deletion_protection,
+            access_logs={"bucket": log_bucket_id, "prefix": "alb", "enabled": True},
+            depends_on=list(depends_on) or None,
+        )
+        self.target_groups: dict[str, LbTargetGroup] = {}
+        for spec in SERVICES:
+            self.target_groups[spec.name] = LbTargetGroup(
+                scope,
+                f"tg-{short_name(spec.name)}",
+                name=names.target_group(spec.name),
+                port=CONTAINER_PORT,
+                protocol="HTTP",
+                target_type="ip",  # Fargate tasks register by IP
+                vpc_id=vpc_id,
+                deregistration_delay="15",  # requests are short; drain quickly on deploys
+                health_check={
+                    "path": HEALTH_PATH,
+                    "port": "traffic-port",
+                    "protocol": "HTTP",
+                    "matcher": "200",
+                    "interval": 30,
+                    "timeout": 5,
+                    "healthy_threshold": 3,
+                    "unhealthy_threshold": 3,
+                },
+                lifecycle={"create_before_destroy": True},
+            )
+
+        https = certificate_arn is not None
+        self.listener = LbListener(
+            scope,
+            "listener",
+            load_balancer_arn=self.alb.arn,
+            port=listener_port,
+            protocol="HTTPS" if https else "HTTP",
+            certificate_arn=certificate_arn,
+            ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" if https else None,
+            default_action=[
+                LbListenerDefaultAction(
+                    type="fixed-response",
+                    # ALB cannot send application/problem+json; the body is still a problem.
+                    fixed_response={
+                        "content_type": "application/json",
+                        "message_body": json.dumps(NOT_FOUND_PROBLEM),
+                        "status_code": "404",
+                    },
+                )
+            ],
+        )
+        for route in SERVICE_ROUTES:
+            LbListenerRule(
+                scope,
+                f"rule-{route.service}",
+                listener_arn=self.listener.arn,
+                priority=route.priority,
+                condition=[
+                    LbListenerRuleCondition(path_pattern={"values": list(route.path_patterns)})
+                ],
+                action=[
+                    LbListenerRuleAction(
+                        type="forward", target_group_arn=self.target_groups[route.service].arn
+                    )
+                ],
+            )

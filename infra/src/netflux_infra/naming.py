@@ -1,0 +1,99 @@
+"""The names of Netflux resources, decided once.
+
+Other stacks and tools reach resources by name, not by reference: the pipeline deploys into
+`netflux-<env>`'s cluster, pushes to its repositories and passes its task roles; `make release`
+pushes to the same repositories. Every one of them asks this module, so a rename is one edit.
+
+No cdktf import: the names are plain strings, testable without synthesis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROJECT = "netflux"
+
+
+def short_name(service: str) -> str:
+    """`movie-service` -> `movie`: the form used inside longer names and Terraform ids."""
+    return service.removesuffix("-service")
+
+
+@dataclass(frozen=True)
+class EnvironmentNames:
+    """Names of one environment's resources (`netflux-staging`, `netflux-prod`)."""
+
+    environment: str
+
+    @property
+    def prefix(self) -> str:
+        """Starts every name in the environment; also its stack's and its cluster's name."""
+        return f"{PROJECT}-{self.environment}"
+
+    @property
+    def stack(self) -> str:
+        return self.prefix
+
+    @property
+    def cluster(self) -> str:
+        return self.prefix
+
+    def ecs_service(self, service: str) -> str:
+        # Service Connect and the pipeline's imagedefinitions address the service by this name.
+        return service
+
+    def repository(self, service: str) -> str:
+        return f"{self.prefix}/{service}"
+
+    def execution_role(self, service: str) -> str:
+        return f"{self.prefix}-{short_name(service)}-execution"
+
+    def task_role(self, service: str) -> str:
+        return f"{self.prefix}-{short_name(service)}-task"
+
+    def task_family(self, service: str) -> str:
+        return f"{self.prefix}-{service}"
+
+    def log_group(self, service: str) -> str:
+        return f"/ecs/{self.prefix}/{service}"
+
+    def target_group(self, service: str) -> str:
+        return f"{self.prefix}-{short_name(service)}"
+
+    def scaling_policy(self, service: str, metric: str) -> str:
+        return f"{self.prefix}-{short_name(service)}-{metric}"
+
+    def database_secret(self, service: str) -> str:
+        return f"{self.prefix}/{service}/database"
+
+    @property
+    def final_snapshot(self) -> str:
+        return f"{self.prefix}-final"
+
+
+@dataclass(frozen=True)
+class PipelineNames:
+    """Names of the delivery pipeline's own resources."""
+
+    pipeline: str
+
+    @property
+    def stack(self) -> str:
+        return f"{self.pipeline}-pipeline"
+
+    @property
+    def build_project(self) -> str:
+        return f"{self.pipeline}-build"
+
+    @property
+    def build_role(self) -> str:
+        return f"{self.pipeline}-codebuild"
+
+    @property
+    def pipeline_role(self) -> str:
+        return f"{self.pipeline}-codepipeline"
+
+
+def artifact_name(environment: str, service: str) -> str:
+    """The buildspec's secondary artifact: one environment's imagedefinitions of a service."""
+    return f"{environment}_{short_name(service)}"
