@@ -29,7 +29,7 @@ run: sync ## Run PostgreSQL (embedded) + movie-service :7070 + customer-service 
 test: sync ## Run every test on a real PostgreSQL (Testcontainers, else embedded)
 	@$(UV) run --frozen pytest $(PYTEST_ARGS)
 
-PACKAGE_TESTS := $(filter-out infra/tests,$(wildcard libs/*/tests */tests))
+PACKAGE_TESTS := $(wildcard libs/*/tests */tests)
 
 .PHONY: lint
 lint: sync ## ruff (lint + format check) and mypy

@@ -26,6 +26,11 @@ LAYERS: dict[str, tuple[str, frozenset[str]]] = {
     "netflux_devstack": ("libs/devstack/src", frozenset({"netflux_catalogue"})),
     # The product infrastructure: no web framework, no services, no test support.
     "netflux_infra": ("infra/src", frozenset({"netflux_catalogue"})),
+    # The rehearsal and synthesized-JSON readers: test support, never shipped with infra.
+    "netflux_infra_testing": (
+        "infra/testing/src",
+        frozenset({"netflux_catalogue", "netflux_infra", "netflux_devstack"}),
+    ),
 }
 FIRST_PARTY = frozenset(LAYERS)
 

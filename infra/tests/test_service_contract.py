@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from customer_service.config import Settings as CustomerSettings
 from customer_service.main import create_app as create_customer_app
 from movie_service.config import Settings as MovieSettings
 from movie_service.main import create_app as create_movie_app
-from netflux_common.health import HEALTH_PATH
-from netflux_infra.services import CONTAINER_PORT, SERVICES
+from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, SERVICES
+from netflux_common.settings import ServiceSettings
 from netflux_infra_testing.synthesized import Stack
 
-SETTINGS = {"movie-service": MovieSettings, "customer-service": CustomerSettings}
-APPS = {"movie-service": create_movie_app, "customer-service": create_customer_app}
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "movie-service": MovieSettings,
+    "customer-service": CustomerSettings,
+}
+APPS: dict[str, Callable[[Any], FastAPI]] = {
+    "movie-service": create_movie_app,
+    "customer-service": create_customer_app,
+}
 
 
 def container(stack: Stack, service: str) -> dict[str, Any]:
     short = service.removesuffix("-service")
     task = stack.named("aws_ecs_task_definition", f"task-{short}")
     [definition] = json.loads(task["container_definitions"])
+    assert isinstance(definition, dict)
     return definition
 
 

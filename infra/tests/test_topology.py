@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from netflux_catalogue import routes
 from netflux_infra.config import ENVIRONMENTS
-from netflux_infra.routing import SERVICE_ROUTES
 from netflux_infra_testing.synthesized import Stack
 
 ANYWHERE = "0.0.0.0/0"
@@ -107,7 +107,7 @@ def test_alb_routes_api_paths_to_each_service(stack: Stack) -> None:
         stack.ref("aws_lb_target_group", "tg-movie", "arn"): ["/api/movies*"],
         stack.ref("aws_lb_target_group", "tg-customer", "arn"): ["/api/customers/*"],
     }
-    assert [r.path_patterns for r in SERVICE_ROUTES] == [("/api/movies*",), ("/api/customers/*",)]
+    assert [r.path_patterns for r in routes()] == [("/api/movies*",), ("/api/customers/*",)]
 
 
 def test_target_groups_use_the_seed_health_check(stack: Stack) -> None:

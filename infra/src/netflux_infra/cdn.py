@@ -16,8 +16,14 @@ from cdktf_cdktf_provider_aws.cloudfront_response_headers_policy import (
 )
 from constructs import Construct
 
+from netflux_catalogue import API_PREFIX
+from netflux_catalogue.edge import (
+    CONTENT_SECURITY_POLICY,
+    FRAME_OPTIONS,
+    HSTS_MAX_AGE_SECONDS,
+    REFERRER_POLICY,
+)
 from netflux_infra.naming import EnvironmentNames
-from netflux_infra.routing import API_PREFIX
 
 # AWS-managed CloudFront policies (global, fixed ids).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -58,23 +64,19 @@ class Cdn:
             comment="Security headers on every answer, site and API alike",
             security_headers_config={
                 "strict_transport_security": {
-                    "access_control_max_age_sec": 63072000,
+                    "access_control_max_age_sec": HSTS_MAX_AGE_SECONDS,
                     "include_subdomains": True,
                     "preload": True,
                     "override": True,
                 },
                 "content_type_options": {"override": True},
-                "frame_options": {"frame_option": "DENY", "override": True},
+                "frame_options": {"frame_option": FRAME_OPTIONS, "override": True},
                 "referrer_policy": {
-                    "referrer_policy": "strict-origin-when-cross-origin",
+                    "referrer_policy": REFERRER_POLICY,
                     "override": True,
                 },
                 "content_security_policy": {
-                    # The page is self-contained: its own scripts and same-origin API calls only.
-                    "content_security_policy": (
-                        "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                        "frame-ancestors 'none'; base-uri 'self'"
-                    ),
+                    "content_security_policy": CONTENT_SECURITY_POLICY,
                     "override": False,
                 },
             },

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from netflux_catalogue import SERVICES
 from netflux_infra.naming import EnvironmentNames
 from netflux_infra.retention import Retention
-from netflux_infra.services import SERVICES
 
 # The CloudFront origin-facing managed prefix list differs by region (AWS publishes the ids).
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS = {

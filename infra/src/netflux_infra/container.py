@@ -5,13 +5,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netflux_infra.services import (
+from netflux_catalogue import (
     CONTAINER_PORT,
     DATABASE_NAME,
     HEALTH_PATH,
     PORT_NAME,
-    SECRET_KEYS,
+    Service,
+    by_name,
 )
+
+# Variables every service reads; DB_HOST, DB_PORT, DB_USERNAME and DB_PASSWORD come from the
+# service's Secrets Manager secret (keys host, port, username, password).
+SECRET_KEYS = {
+    "DB_HOST": "host",
+    "DB_PORT": "port",
+    "DB_USERNAME": "username",
+    "DB_PASSWORD": "password",
+}
+
+
+def callee_environment(service: Service) -> dict[str, str]:
+    """Where the services it calls are: their Service Connect client aliases."""
+    return {
+        by_name(callee).url_variable: f"http://{callee}:{CONTAINER_PORT}"
+        for callee in service.calls
+    }
+
 
 # The image's HEALTHCHECK, repeated for ECS (it ignores Docker's): python is all the image has.
 HEALTH_COMMAND = (

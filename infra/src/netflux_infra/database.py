@@ -13,11 +13,11 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from constructs import Construct
 
+from netflux_catalogue import DATABASE_NAME, SERVICES
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.iam import assume_role
 from netflux_infra.network import Network
 from netflux_infra.security import POSTGRES_PORT, SecurityGroups
-from netflux_infra.services import DATABASE_NAME, SERVICES
 
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -16,25 +17,36 @@ from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughC
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from constructs import Construct
 
+from netflux_catalogue import DATABASE_NAME, SERVICES, Service
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.database import Database
 from netflux_infra.iam import task_execution_role
 from netflux_infra.registry import Registry
-from netflux_infra.services import DATABASE_NAME
 
 INIT_SQL = Path(__file__).resolve().parents[3] / "init.sql"
 POSTGRES_IMAGE = "docker/library/postgres:16-alpine"  # under public.ecr.aws
 
-# psql variables keep the passwords out of the SQL text and the process list.
-SCRIPT = """set -eu
-printf '%s' "$INIT_SQL_B64" | base64 -d > /tmp/init.sql
-psql -v ON_ERROR_STOP=1 -f /tmp/init.sql
-psql -v ON_ERROR_STOP=1 -v movie_pw="$MOVIE_PASSWORD" -v customer_pw="$CUSTOMER_PASSWORD" <<'SQL'
-ALTER ROLE movie_service PASSWORD :'movie_pw';
-ALTER ROLE customer_service PASSWORD :'customer_pw';
-SQL
-echo "init.sql applied; service passwords set"
-"""
+
+def _password_variable(service: Service) -> str:
+    return f"{service.short.upper()}_PASSWORD"
+
+
+def init_script(services: Sequence[Service] = SERVICES) -> str:
+    """Apply init.sql, then give each service's role the password in its secret.
+
+    psql variables keep the passwords out of the SQL text and the process list.
+    """
+    variables = " ".join(f'-v {s.short}_pw="${_password_variable(s)}"' for s in services)
+    alters = "".join(f"ALTER ROLE {s.db_role} PASSWORD :'{s.short}_pw';\n" for s in services)
+    return (
+        "set -eu\n"
+        """printf '%s' "$INIT_SQL_B64" | base64 -d > /tmp/init.sql\n"""
+        "psql -v ON_ERROR_STOP=1 -f /tmp/init.sql\n"
+        f"psql -v ON_ERROR_STOP=1 {variables} <<'SQL'\n"
+        f"{alters}"
+        "SQL\n"
+        'echo "init.sql applied; service passwords set"\n'
+    )
 
 
 class DatabaseInit(Construct):
@@ -62,15 +74,14 @@ class DatabaseInit(Construct):
             self, "logs", name=f"/ecs/{prefix}/db-init", retention_in_days=config.log_retention_days
         )
         master = database.instance.master_user_secret.get(0).secret_arn
-        movie = database.secrets["movie-service"].arn
-        customer = database.secrets["customer-service"].arn
+        service_secrets = {s: database.secrets[s.name].arn for s in SERVICES}
         role = task_execution_role(
             self,
             "",
             name=f"{prefix}-db-init-execution",
             repositories=[f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
             log_group_arn=log_group.arn,
-            secrets=[master, movie, customer],
+            secrets=[master, *service_secrets.values()],
             # The first pull creates the cached repository and imports the image.
             extra_pull_actions=["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
         )
@@ -78,7 +89,7 @@ class DatabaseInit(Construct):
             "name": "db-init",
             "image": f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}",
             "essential": True,
-            "command": ["sh", "-c", SCRIPT],
+            "command": ["sh", "-c", init_script()],
             "environment": [
                 {"name": "PGHOST", "value": database.instance.address},
                 {"name": "PGDATABASE", "value": DATABASE_NAME},
@@ -88,8 +99,10 @@ class DatabaseInit(Construct):
             "secrets": [
                 {"name": "PGUSER", "valueFrom": f"{master}:username::"},
                 {"name": "PGPASSWORD", "valueFrom": f"{master}:password::"},
-                {"name": "MOVIE_PASSWORD", "valueFrom": f"{movie}:password::"},
-                {"name": "CUSTOMER_PASSWORD", "valueFrom": f"{customer}:password::"},
+            ]
+            + [
+                {"name": _password_variable(s), "valueFrom": f"{arn}:password::"}
+                for s, arn in service_secrets.items()
             ],
             "logConfiguration": {
                 "logDriver": "awslogs",

@@ -29,11 +29,11 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
+from netflux_catalogue import CONTAINER_PORT, PORT_NAME, Service
 from netflux_infra.config import ServiceSizing
-from netflux_infra.container import container_definition
+from netflux_infra.container import callee_environment, container_definition
 from netflux_infra.iam import assume_role, task_execution_role
 from netflux_infra.naming import EnvironmentNames, short_name
-from netflux_infra.services import CONTAINER_PORT, PORT_NAME, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class FargateService:
     def __init__(
         self,
         scope: Construct,
-        spec: ServiceSpec,
+        spec: Service,
         wiring: ServiceWiring,
         *,
         names: EnvironmentNames,
@@ -95,7 +95,7 @@ class FargateService:
         container = container_definition(
             name=spec.name,
             image=f"{wiring.repository_url}:{image_tag}",
-            environment=spec.environment,
+            environment=callee_environment(spec),
             secret_arn=wiring.secret_arn,
             log_group=self.log_group.name,
             log_stream_prefix=short,
@@ -120,7 +120,7 @@ class FargateService:
     def _service(
         self,
         scope: Construct,
-        spec: ServiceSpec,
+        spec: Service,
         wiring: ServiceWiring,
         names: EnvironmentNames,
         sizing: ServiceSizing,
@@ -177,7 +177,7 @@ class FargateService:
     def _autoscaling(
         self,
         scope: Construct,
-        spec: ServiceSpec,
+        spec: Service,
         wiring: ServiceWiring,
         names: EnvironmentNames,
         sizing: ServiceSizing,

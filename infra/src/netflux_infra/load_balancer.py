@@ -1,5 +1,5 @@
-"""The application load balancer: one target group per service, path rules from `routing.py`,
-a problem+json 404 for every other /api/ path."""
+"""The application load balancer: one target group per service, path rules from the catalogue's
+routing table, a problem+json 404 for every other /api/ path."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from constructs import Construct
 
+from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, NOT_FOUND_PROBLEM, SERVICES, routes
 from netflux_infra.naming import EnvironmentNames, short_name
-from netflux_infra.routing import NOT_FOUND_PROBLEM, SERVICE_ROUTES
-from netflux_infra.services import CONTAINER_PORT, HEALTH_PATH, SERVICES
 
 
 class LoadBalancer:
@@ -97,7 +96,7 @@ class LoadBalancer:
                 )
             ],
         )
-        for route in SERVICE_ROUTES:
+        for route in routes():
             LbListenerRule(
                 scope,
                 f"rule-{route.service}",

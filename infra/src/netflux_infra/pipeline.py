@@ -23,11 +23,11 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from netflux_catalogue import SERVICES
 from netflux_infra.buckets import PrivateBucket, bucket_policy, log_into
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
 from netflux_infra.iam import assume_role, policy, statement
 from netflux_infra.naming import PipelineNames, artifact_name
-from netflux_infra.services import SERVICES
 from netflux_infra.stack import NO_OVERRIDES, ProviderOverrides, aws_provider, configure_backend
 
 IMAGEDEFINITIONS = "imagedefinitions.json"

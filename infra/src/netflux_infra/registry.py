@@ -11,8 +11,8 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 )
 from constructs import Construct
 
+from netflux_catalogue import SERVICES
 from netflux_infra.config import EnvironmentConfig
-from netflux_infra.services import SERVICES
 
 LIFECYCLE = json.dumps(
     {

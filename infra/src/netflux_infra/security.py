@@ -9,9 +9,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from netflux_catalogue import CONTAINER_PORT
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.network import ANYWHERE, Network
-from netflux_infra.services import CONTAINER_PORT
 
 POSTGRES_PORT = 5432
 HTTPS = 443

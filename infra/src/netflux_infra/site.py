@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
+from netflux_catalogue.edge import is_published
 from netflux_infra.buckets import ELB_LOG_ACCOUNTS, PrivateBucket, bucket_policy, log_into
 from netflux_infra.naming import EnvironmentNames
 
@@ -80,6 +81,8 @@ class Site:
         asset = TerraformAsset(self._scope, "web", path=str(WEB_DIR), type=AssetType.DIRECTORY)
         for file in sorted(p for p in WEB_DIR.rglob("*") if p.is_file()):
             key = file.relative_to(WEB_DIR).as_posix()
+            if not is_published(key):  # dotfiles (an editor's .swp, a stray .env) stay local
+                continue
             source = f"{asset.path}/{key}"
             S3Object(
                 self._scope,

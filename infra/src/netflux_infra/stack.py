@@ -10,6 +10,7 @@ from cdktf import Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from netflux_catalogue import SERVICES, Service
 from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
@@ -21,7 +22,6 @@ from netflux_infra.naming import short_name
 from netflux_infra.network import Network, VpcEndpoints
 from netflux_infra.registry import Registry
 from netflux_infra.security import SecurityGroups
-from netflux_infra.services import SERVICES, ServiceSpec
 
 # Extra AwsProvider arguments, e.g. a rehearsal's emulator endpoints; none in production.
 ProviderOverrides = Mapping[str, Any]
@@ -101,7 +101,7 @@ class NetfluxStack(TerraformStack):
         )
         self._outputs()
 
-    def _service(self, spec: ServiceSpec) -> FargateService:
+    def _service(self, spec: Service) -> FargateService:
         config, load_balancer = self.config, self.edge.load_balancer
         target_group = load_balancer.target_groups[spec.name]
         repository = self.registry.repositories[spec.name]

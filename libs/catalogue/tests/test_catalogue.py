@@ -10,6 +10,7 @@ import pytest
 
 from netflux_catalogue import SERVICES, by_name, problem_body, route_for, routes
 from netflux_catalogue.__main__ import main
+from netflux_catalogue.edge import is_published
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -76,3 +77,18 @@ def test_names_for_make_run_without_a_virtualenv(capsys: pytest.CaptureFixture[s
         check=True,
     ).stdout
     assert out.split() == [s.name for s in SERVICES]
+
+
+@pytest.mark.parametrize(
+    ("path", "published"),
+    [
+        ("index.html", True),
+        (".", True),
+        ("css/site.css", True),
+        (".env", False),
+        (".git/config", False),
+        ("assets/.DS_Store", False),
+    ],
+)
+def test_only_the_sites_own_files_are_published(path: str, published: bool) -> None:
+    assert is_published(path) is published

@@ -41,4 +41,5 @@ def security_headers(*, tls: bool) -> dict[str, str]:
 
 def is_published(relative_path: str) -> bool:
     """Whether a file under web/ is part of the site: dotfiles and dot-folders never are."""
-    return not any(part.startswith(".") for part in relative_path.split("/") if part)
+    parts = (p for p in relative_path.split("/") if p not in ("", "."))  # "." is the root itself
+    return not any(part.startswith(".") for part in parts)

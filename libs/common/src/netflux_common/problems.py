@@ -215,10 +215,16 @@ def _document_problem_schema(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        spec = build()  # FastAPI caches it; adding the schema again is harmless
-        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-            Problem.model_json_schema()
-        )
+        spec = build()  # FastAPI caches it; doing this again is harmless
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema()
+        # Validation failures are 400 problems here, never FastAPI's 422: document what is sent.
+        for operation in (op for path in spec.get("paths", {}).values() for op in path.values()):
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", problem_responses(400)[400])
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,6 +21,12 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # ECS waits 30 s (stopTimeout) between SIGTERM and SIGKILL; finish in-flight requests before.
     shutdown_grace_seconds: int = Field(default=20, ge=0)
+    # Whose X-Forwarded-For / -Proto are believed: the proxies in front (the VPC's CIDR in ECS,
+    # where only the ALB reaches the tasks); a client elsewhere cannot choose its logged address.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # These APIs take a one-field JSON body: anything near these sizes is abuse, not a request.
+    max_body_bytes: int = Field(default=8 * 1024, ge=1)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1)
 
     database_url: SecretStr | None = None
     db_host: str = "localhost"

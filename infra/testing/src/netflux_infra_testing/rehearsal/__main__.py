@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from netflux_devstack.ports import free_port
 from netflux_infra.config import ENVIRONMENTS, EnvironmentConfig
 
 INFRA = Path(__file__).resolve().parents[4]
@@ -40,15 +41,6 @@ class RehearsalFailed(SystemExit):
 
 def say(message: str) -> None:
     print(f"[rehearse] {message}", flush=True)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
