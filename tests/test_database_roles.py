@@ -42,6 +42,24 @@ async def test_a_service_role_cannot_read_the_other_schema(
         await fetchval(netflux_db.service_url(service), f"SELECT count(*) FROM {foreign_table}")
 
 
+@pytest.mark.parametrize(
+    ("role", "foreign_table"),
+    [("movie_service", "customer.customer"), ("customer_service", "movie.movie")],
+)
+@pytest.mark.parametrize("privilege", ["SELECT", "INSERT", "UPDATE", "DELETE"])
+async def test_no_role_holds_a_privilege_on_the_other_services_table(
+    netflux_db: TestDatabase, role: str, foreign_table: str, privilege: str
+) -> None:
+    # Checked on the grant itself, not only on the error: schema USAGE alone is what blocks a read
+    # today, and a stray table GRANT would wait behind it unnoticed.
+    held = await fetchval(
+        netflux_db.admin_url,
+        f"SELECT has_table_privilege('{role}', '{foreign_table}', '{privilege}')",
+    )
+
+    assert held is False
+
+
 @pytest.mark.parametrize("service", ["movie", "customer"])
 async def test_a_service_role_cannot_create_objects_in_public(
     netflux_db: TestDatabase, service: str

@@ -14,6 +14,7 @@ from customer_service.main import create_app as create_customer_app
 from movie_service.config import Settings as MovieSettings
 from movie_service.main import create_app as create_movie_app
 from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, SERVICES
+from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, SERVICE_KEEP_ALIVE_SECONDS
 from netflux_common.settings import ServiceSettings
 from netflux_infra_testing.synthesized import Stack
 
@@ -113,3 +114,16 @@ def test_execution_role_reaches_only_this_services_resources(stack: Stack, servi
     assert "aws_iam_role_policy_attachment" not in json.dumps(
         {k: v for k, v in stack.json["resource"].items() if "task-role" in json.dumps(v)}
     )
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_only_the_vpc_may_set_forwarding_headers(stack: Stack, service: str) -> None:
+    env = variables(container(stack, service))
+
+    assert env["FORWARDED_ALLOW_IPS"] == stack.only("aws_vpc")["cidr_block"]
+
+
+def test_the_load_balancer_closes_idle_connections_before_the_services_do(stack: Stack) -> None:
+    alb_idle = stack.only("aws_lb")["idle_timeout"]
+
+    assert alb_idle == ALB_IDLE_TIMEOUT_SECONDS < SERVICE_KEEP_ALIVE_SECONDS

@@ -23,6 +23,16 @@ def ingress_of(stack: Stack, group: str) -> list[dict[str, Any]]:
     return [r for r in rules(stack, "ingress") if r["security_group_id"] == sg]
 
 
+def egress_of(stack: Stack, group: str) -> set[tuple[int, str]]:
+    """(port, destination) pairs a group may send to; a destination is a group ref or a CIDR."""
+    sg = stack.ref("aws_security_group", f"security_{group}_")
+    return {
+        (r["from_port"], r.get("referenced_security_group_id") or r.get("cidr_ipv4", ""))
+        for r in rules(stack, "egress")
+        if r["security_group_id"] == sg
+    }
+
+
 def test_every_environment_is_synthesized(stacks: dict[str, Stack]) -> None:
     assert set(stacks) == {*ENVIRONMENTS, "pipeline"} == {"staging", "prod", "pipeline"}
 
@@ -70,6 +80,10 @@ def test_security_groups_chain_alb_app_db(stack: Stack) -> None:
         (r["from_port"], r["referenced_security_group_id"]) for r in ingress_of(stack, "db")
     ] == [(5432, app)]
     assert db != app
+    # Security groups are stateful per direction: each hop needs the sender's egress too.
+    assert egress_of(stack, "alb") == {(8080, app)}
+    assert {(5432, db), (8080, app)} <= egress_of(stack, "app")
+    assert egress_of(stack, "db") == set()
 
 
 def test_no_rule_admits_the_internet_and_every_rule_is_described(stack: Stack) -> None:

@@ -69,6 +69,7 @@ class FargateService:
         image_tag: str,
         log_retention_days: int,
         capacity_provider: str,
+        trusted_proxies: str,
     ) -> None:
         short = short_name(spec.name)
         self.log_group = CloudwatchLogGroup(
@@ -95,7 +96,8 @@ class FargateService:
         container = container_definition(
             name=spec.name,
             image=f"{wiring.repository_url}:{image_tag}",
-            environment=callee_environment(spec),
+            # Only the load balancer (inside the VPC) may tell the service who the client was.
+            environment=callee_environment(spec) | {"FORWARDED_ALLOW_IPS": trusted_proxies},
             secret_arn=wiring.secret_arn,
             log_group=self.log_group.name,
             log_stream_prefix=short,

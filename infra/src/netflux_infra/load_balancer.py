@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from constructs import Construct
 
 from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, NOT_FOUND_PROBLEM, SERVICES, routes
+from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS
 from netflux_infra.naming import EnvironmentNames, short_name
 
 
@@ -47,6 +48,8 @@ class LoadBalancer:
             security_groups=[security_group_id],
             subnets=list(subnet_ids),
             drop_invalid_header_fields=True,
+            # Explicit, and below the services' keep-alive (netflux_catalogue.edge explains why).
+            idle_timeout=ALB_IDLE_TIMEOUT_SECONDS,
             enable_deletion_protection=deletion_protection,
             access_logs={"bucket": log_bucket_id, "prefix": "alb", "enabled": True},
             depends_on=list(depends_on) or None,

@@ -130,6 +130,7 @@ class NetfluxStack(TerraformStack):
             image_tag=config.image_tag,
             log_retention_days=config.log_retention_days,
             capacity_provider="FARGATE_SPOT" if config.fargate_spot else "FARGATE",
+            trusted_proxies=config.vpc_cidr,
         )
 
     def _outputs(self) -> None:

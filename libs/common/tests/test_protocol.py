@@ -7,8 +7,13 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
-from fastapi import APIRouter, Response
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
+
+from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, SERVICE_KEEP_ALIVE_SECONDS
+from netflux_common.app import serve
+from netflux_common.settings import ServiceSettings
 
 router = APIRouter(prefix="/things")
 
@@ -119,3 +124,17 @@ async def test_openapi_documents_400_problems_and_no_422(client: httpx.AsyncClie
     assert all("422" not in op["responses"] for op in operations)
     assert "400" in spec["paths"]["/things/{thing_id}"]["patch"]["responses"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_serve_keeps_idle_connections_longer_than_the_alb_and_trusts_only_its_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    settings = ServiceSettings(forwarded_allow_ips="10.0.0.0/16")
+
+    serve(FastAPI(), settings)
+
+    assert seen["timeout_keep_alive"] == SERVICE_KEEP_ALIVE_SECONDS > ALB_IDLE_TIMEOUT_SECONDS
+    assert seen["forwarded_allow_ips"] == "10.0.0.0/16"
+    assert ServiceSettings().forwarded_allow_ips == "127.0.0.1"  # never "*"

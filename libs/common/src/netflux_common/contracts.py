@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 
 
 class Genre(StrEnum):
-    """Genres are canonically upper case; input is accepted in any case (`drama` is DRAMA)."""
+    """Genres are canonically upper case; input is accepted in any ASCII case (`drama` is DRAMA)."""
 
     ACTION = "ACTION"
     COMEDY = "COMEDY"
@@ -22,8 +22,11 @@ class Genre(StrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Genre | None:
-        if isinstance(value, str):
-            return cls.__members__.get(value.strip().upper())
+        # ASCII only: `str.upper()` maps the dotless i (U+0131) of "act\u0131on" to I; and nothing
+        # is stripped:
+        # " DRAMA" or "DRAMA\n" is not a genre.
+        if isinstance(value, str) and value.isascii():
+            return cls.__members__.get(value.upper())
         return None
 
 

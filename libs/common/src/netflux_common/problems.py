@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,7 +71,12 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    path = request.url.path if isinstance(request, Request) else str(request.get("path", ""))
+    scope = request.scope if isinstance(request, Request) else request
+    # The path as the client sent it, percent-encoding intact: `instance` must be a valid URI
+    # reference, which the decoded path (`/api/customers/1\n`) is not.
+    # (httpx's test transport leaves the query in raw_path; servers do not.)
+    raw_path = scope.get("raw_path", b"").split(b"?", 1)[0]
+    path = raw_path.decode("ascii", "replace") if raw_path else quote(str(scope.get("path", "")))
     body = problem_body(status, title, detail, path, slug=slug, **dict(extensions or {}))
     return JSONResponse(
         body,
@@ -87,7 +93,9 @@ def _http_phrase(status: int) -> str:
         return "Error"
 
 
-def _field_name(loc: Sequence[int | str]) -> str:
+def _field_name(loc: Sequence[int | str], kind: str = "") -> str:
+    if kind == "json_invalid":  # its location is a character offset, not a field
+        return "body"
     # FastAPI prefixes the location with where the value came from (body, path, query, header).
     parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
     return ".".join(parts)
@@ -132,21 +140,26 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
-    messages = [_describe(e) for e in errors]
+def bad_request(request: Request | Scope, errors: Sequence[tuple[str, str]]) -> JSONResponse:
+    """The 400 problem for invalid input: `errors` lists (field, message) pairs; every kind of
+    bad input (a path, a query, a body that is not even JSON) answers in this one shape."""
     return problem_response(
         request,
         HTTPStatus.BAD_REQUEST,
         "Bad Request",
-        "; ".join(messages) or "Invalid request",
-        extensions={
-            "errors": [
-                {"field": _field_name(tuple(e.get("loc", ()))), "message": m}
-                for e, m in zip(errors, messages, strict=True)
-            ]
-        },
+        "; ".join(message for _, message in errors) or "Invalid request",
+        extensions={"errors": [{"field": f, "message": m} for f, m in errors]},
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return bad_request(
+        request,
+        [
+            (_field_name(tuple(e.get("loc", ())), e.get("type", "")), _describe(e))
+            for e in exc.errors()
+        ],
     )
 
 

@@ -3,18 +3,20 @@
 - bodies larger than the configured limit are a 413 problem, decided on Content-Length when it
   is sent and otherwise while the body streams in (never more than limit + one chunk is held);
 - header blocks larger than the limit are a 431 problem;
-- a body that is not JSON (by Content-Type) is a 415 problem: the APIs only take JSON;
+- a body that is not JSON (by Content-Type) is a 415 problem: the APIs only take JSON; one that
+  says it is but does not parse is the usual 400 validation problem;
 - HEAD is answered wherever GET is (RFC 9110 section 9.3.2): the GET route runs, its headers are
   sent, its body is not.
 """
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from netflux_common.problems import problem_response
+from netflux_common.problems import bad_request, problem_response
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -89,6 +91,16 @@ class ProtocolGuard:
                 f"Content-Type {shown} is not supported; send application/json",
             )
             return None
+        if body:
+            try:
+                # Parsed here once so that every way of not being JSON (bad UTF-8, a number too
+                # long to convert, nesting deeper than the parser's recursion) is the same 400.
+                json.loads(body)
+            except (ValueError, RecursionError):
+                await bad_request(scope, [("body", "Request body is not valid JSON")])(
+                    scope, receive, send
+                )
+                return None
         replayed = False
 
         async def replay() -> Message:

@@ -1,0 +1,24 @@
+"""Strict parsing of what comes in a path: plain ASCII, no lenient number or Unicode forms.
+
+pydantic's lax mode reads `1_0` as 10 and `+1`, `01`, ` 1` as 1; a path segment that is not
+exactly the canonical text of an id is a different resource, so it is refused (400).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+_DIGITS = re.compile(r"[1-9][0-9]*")
+
+
+def _canonical_digits(value: object) -> object:
+    if isinstance(value, str) and not (value.isascii() and _DIGITS.fullmatch(value)):
+        raise ValueError("must be a positive whole number written with the digits 0-9 only")
+    return value
+
+
+# A PostgreSQL `integer` key as a path segment.
+PositiveId = Annotated[int, BeforeValidator(_canonical_digits)]
