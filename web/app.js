@@ -10,8 +10,11 @@ class ApiError extends Error {
     super(detail || title);
     this.status = status;
     this.title = title;
+    this.detail = detail || "";
   }
 }
+
+const UNEXPECTED = "Unexpected response";
 
 async function api(path, options = {}) {
   let response;
@@ -23,14 +26,34 @@ async function api(path, options = {}) {
   } catch (err) {
     throw new ApiError(0, "Network error", "The service could not be reached. Check your connection and try again.");
   }
-  if (response.ok) {
-    return response.status === 204 ? null : response.json();
+  let body = null;
+  if (response.status !== 204) {
+    try { body = await response.json(); } catch (err) { body = undefined; /* not JSON */ }
   }
-  // RFC 9457 problem details carry a title and a human-readable detail.
-  let problem = {};
-  try { problem = await response.json(); } catch (err) { /* not JSON: keep the status */ }
-  throw new ApiError(response.status, problem.title || `Error ${response.status}`, problem.detail);
+  if (response.ok) {
+    if (body === undefined) {
+      throw new ApiError(response.status, UNEXPECTED, `The server answered HTTP ${response.status} with something that is not JSON.`);
+    }
+    return body;
+  }
+  // RFC 9457 problem details carry a title and a human-readable detail; anything else (an HTML
+  // error page from a proxy, a JSON shape we do not know) is described by its status alone.
+  const isProblem = body && typeof body === "object" && typeof body.title === "string";
+  if (isProblem) {
+    throw new ApiError(response.status, body.title, typeof body.detail === "string" ? body.detail : "");
+  }
+  throw new ApiError(response.status, UNEXPECTED, `The server answered HTTP ${response.status}. Try again shortly.`);
 }
+
+function expectShape(value, check, what) {
+  if (!check(value)) throw new ApiError(0, UNEXPECTED, `The server sent ${what} in a shape this page does not understand.`);
+  return value;
+}
+
+const isMovieList = (movies) => Array.isArray(movies) && movies.every(
+  (m) => m && typeof m.title === "string" && typeof m.genre === "string");
+const isCustomer = (c) => c && typeof c.name === "string" && typeof c.favoriteGenre === "string"
+  && isMovieList(c.recommendedMovies);
 
 function setStatus(element, text, kind) {
   element.textContent = text;
@@ -73,9 +96,11 @@ async function loadCustomer() {
   const panel = $("customer");
   setStatus(status, "Loading…");
   try {
-    const customer = await api(`/api/customers/${encodeURIComponent(customerId())}`);
+    const customer = expectShape(
+      await api(`/api/customers/${encodeURIComponent(customerId())}`), isCustomer, "a customer");
     $("customer-name").textContent = customer.name;
     $("genre-select").value = customer.favoriteGenre;
+    $("genre-select").dataset.saved = customer.favoriteGenre;
     renderMovies($("recommended"), customer.recommendedMovies);
     panel.hidden = false;
     setStatus(status, "");
@@ -84,9 +109,15 @@ async function loadCustomer() {
     if (err.status === 404) {
       setStatus(status, `Customer not found. ${err.message}`, "notfound");
     } else {
-      setStatus(status, `Something went wrong: ${err.title}. ${err.message}`, "error");
+      setStatus(status, describe(err), "error");
     }
   }
+}
+
+function describe(err) {
+  const detail = err instanceof ApiError ? [err.title, err.detail].filter(Boolean).join(". ")
+    : "The page failed unexpectedly";
+  return `Something went wrong: ${detail}`;
 }
 
 async function changeGenre(event) {
@@ -102,9 +133,12 @@ async function changeGenre(event) {
     });
     await loadCustomer();
   } catch (err) {
-    setStatus(status, `Could not save: ${err.title}. ${err.message}`, "error");
+    // The server kept the old genre: show that one, not the choice it refused.
+    if (select.dataset.saved) select.value = select.dataset.saved;
+    setStatus(status, describe(err).replace("Something went wrong", "Could not save"), "error");
   } finally {
     select.disabled = false;
+    select.focus(); // disabling it while saving moved focus away; give it back
   }
 }
 
@@ -113,12 +147,13 @@ async function loadMovies() {
   const status = $("movies-status");
   setStatus(status, "Loading…");
   try {
-    const movies = await api(genre ? `/api/movies/${genre}` : "/api/movies");
+    const movies = expectShape(
+      await api(genre ? `/api/movies/${genre}` : "/api/movies"), isMovieList, "the movies");
     renderMovies($("movies"), movies);
     setStatus(status, movies.length ? "" : "No movies in this genre yet.");
   } catch (err) {
     $("movies").replaceChildren();
-    setStatus(status, `Something went wrong: ${err.title}. ${err.message}`, "error");
+    setStatus(status, describe(err), "error");
   }
 }
 

@@ -6,6 +6,7 @@ import re
 from typing import Any, Protocol
 
 import httpx
+import pytest
 from playwright.async_api import Page, expect
 
 
@@ -117,3 +118,73 @@ async def test_markup_in_a_title_is_shown_as_text(web: WebStack, page: Page) -> 
         assert await page.evaluate("window.__pwned") is None
     finally:
         await web.execute("DELETE FROM movie.movie WHERE id = $1", movie_id)
+
+
+async def test_a_refused_genre_change_restores_the_saved_genre_and_keeps_focus(
+    web: WebStack, page: Page
+) -> None:
+    customer = await api(web, "/api/customers/3")
+    await page.goto(web.base_url + "/?customer=3")
+    select = page.locator("#genre-select")
+    saved = customer["favoriteGenre"]
+    await expect(select).to_have_value(saved)
+    other = "DRAMA" if saved != "DRAMA" else "COMEDY"
+
+    async def refuse(route: Any) -> None:
+        await route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"title": "Database Unavailable", "status": 503, "detail": "Try again shortly"}',
+        )
+
+    await page.route("**/api/customers/3/genre", refuse)
+    await select.focus()
+    await select.select_option(other)
+
+    status = page.locator("#customer-status")
+    await expect(status).to_contain_text("Could not save: Database Unavailable. Try again shortly")
+    await expect(select).to_have_value(saved)
+    await expect(select).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        (500, "application/json", '{"message": "boom"}'),
+        (200, "application/json", '{"id": 1}'),  # a 200 whose shape the page does not know
+    ],
+)
+async def test_an_answer_that_is_not_a_problem_shows_a_clear_error_state(
+    web: WebStack, page: Page, status: int, content_type: str, body: str
+) -> None:
+    async def answer(route: Any) -> None:
+        await route.fulfill(status=status, content_type=content_type, body=body)
+
+    await page.route("**/api/customers/1", answer)
+    await page.goto(web.base_url + "/")
+
+    message = page.locator("#customer-status")
+    await expect(message).to_contain_text("Something went wrong: Unexpected response")
+    await expect(message).to_have_class(re.compile("status-error"))
+    text = await message.text_content() or ""
+    assert "undefined" not in text
+    assert "TypeError" not in text
+
+
+def _luminance(rgb: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(v) for v in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+async def test_form_controls_stand_out_3_to_1(web: WebStack, page: Page) -> None:
+    await page.goto(web.base_url + "/")
+    border = await page.locator("#genre-select").evaluate("e => getComputedStyle(e).borderTopColor")
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+    lighter, darker = sorted((_luminance(border), _luminance(background)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3
