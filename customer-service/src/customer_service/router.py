@@ -10,11 +10,13 @@ from customer_service import service
 from customer_service.movie_client import MovieClientDep
 from customer_service.schemas import CustomerDto, GenreUpdate
 from netflux_common.db import SessionDep
-from netflux_common.params import PositiveId
+from netflux_common.params import CANONICAL_DIGITS
 from netflux_common.problems import problem_responses
 
 # Ids are PostgreSQL integers; anything outside is a 400, never a database error.
-CustomerId = Annotated[PositiveId, Path(ge=1, le=2_147_483_647, description="The customer's id")]
+CustomerId = Annotated[
+    int, Path(ge=1, le=2_147_483_647, description="The customer's id"), CANONICAL_DIGITS
+]
 
 router = APIRouter(
     prefix="/api/customers", tags=["customers"], responses=problem_responses(400, 404, 503)

@@ -45,6 +45,7 @@ async def edge(tmp_path: Path) -> AsyncIterator[tuple[str, Seen]]:
         ("/api/movies/%00", "movie-service"),
         ("/api/customers/1%7f", "customer-service"),
         ("/api/movies?limit=5&after=3", "movie-service"),
+        ("/api/movies/a%0Ab%08c", "movie-service"),  # a decoded newline escapes router patterns
     ],
 )
 async def test_the_target_is_routed_raw_and_forwarded_unchanged(

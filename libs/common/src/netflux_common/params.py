@@ -7,7 +7,6 @@ exactly the canonical text of an id is a different resource, so it is refused (4
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
 from pydantic import BeforeValidator
 
@@ -20,5 +19,7 @@ def _canonical_digits(value: object) -> object:
     return value
 
 
-# A PostgreSQL `integer` key as a path segment.
-PositiveId = Annotated[int, BeforeValidator(_canonical_digits)]
+# Put after the parameter's own constraints, in the same Annotated: before them (or nested) it
+# makes FastAPI write `ge`/`le` instead of `minimum`/`maximum` into the OpenAPI schema.
+# `Annotated[int, Path(ge=1), CANONICAL_DIGITS]`
+CANONICAL_DIGITS = BeforeValidator(_canonical_digits)

@@ -10,17 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,7 +59,10 @@ class SiteFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         if not is_published(path):
             return problem(404, "Not Found", "No such file", None)
-        return await super().get_response(path, scope)
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            return problem(exc.status_code, "Not Found", "No such file", None)
 
 
 class SecurityHeaders:
@@ -85,22 +85,48 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
-def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starlette:
+def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> ASGIApp:
     """An ASGI edge proxying to `upstreams` (service name -> base URL) and serving `web_dir`.
 
     Like the ALB it routes on the request target as the client sent it (percent-encoding intact)
     and forwards that target unchanged: decoding or normalising it first would let
-    `/api/movies/%2e%2e/%2e%2e/actuator/health` reach a path the public edge never exposes.
+    `/api/movies/%2e%2e/%2e%2e/actuator/health` reach a path the public edge never exposes. No
+    router patterns either: a decoded newline in a path escapes a regular expression's `.*`.
     """
-    state: dict[str, httpx.AsyncClient] = {}
+    return SecurityHeaders(Edge(upstreams, SiteFiles(directory=web_dir, html=True)))
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30, connect=3)) as client:
-            state["client"] = client
-            yield
 
-    async def proxy(request: Request) -> Response:
+class Edge:
+    def __init__(self, upstreams: Mapping[str, str], site: ASGIApp) -> None:
+        self.upstreams = dict(upstreams)
+        self.site = site
+        self.client: httpx.AsyncClient | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        if scope["type"] == "http" and raw_path.startswith(API_PREFIX.encode()):
+            response = await self._proxy(Request(scope, receive))
+            await response(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.client = httpx.AsyncClient(timeout=httpx.Timeout(30, connect=3))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.client is not None:
+                    await self.client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _proxy(self, request: Request) -> Response:
+        assert self.client is not None, "the edge is used outside its lifespan"
         raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
         query: bytes = request.scope.get("query_string", b"")
         target = raw_path + (b"?" + query if query else b"")
@@ -114,8 +140,8 @@ def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starle
         headers["x-forwarded-for"] = request.client.host if request.client else ""
         headers["x-forwarded-proto"] = request.url.scheme
         try:
-            upstream = await state["client"].request(
-                request.method, upstreams[route.service] + "/", headers=headers,
+            upstream = await self.client.request(
+                request.method, self.upstreams[route.service] + "/", headers=headers,
                 content=await request.body(), extensions={"target": target},
             )  # fmt: skip
         except httpx.TimeoutException:
@@ -126,16 +152,6 @@ def create_edge(upstreams: Mapping[str, str], web_dir: Path = WEB_DIR) -> Starle
         kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         kept.pop("content-encoding", None)  # httpx has decoded the body
         return Response(upstream.content, upstream.status_code, headers=kept)
-
-    methods = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
-    return Starlette(
-        routes=[
-            Route(API_PREFIX + "{rest:path}", proxy, methods=methods),
-            Mount("/", SiteFiles(directory=web_dir, html=True)),
-        ],
-        middleware=[Middleware(SecurityHeaders)],
-        lifespan=lifespan,
-    )
 
 
 def _upstream(value: str) -> tuple[str, str]:
