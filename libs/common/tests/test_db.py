@@ -26,6 +26,8 @@ def dbapi(kind: type[sa_exc.DBAPIError], orig: BaseException) -> sa_exc.DBAPIErr
         (sa_exc.TimeoutError("QueuePool limit reached"), True),
         (dbapi(sa_exc.InterfaceError, Exception("connection is closed")), True),
         (dbapi(sa_exc.DBAPIError, asyncpg.ConnectionDoesNotExistError("gone")), True),
+        (dbapi(sa_exc.DBAPIError, asyncpg.CannotConnectNowError("starting up")), True),
+        (dbapi(sa_exc.DBAPIError, asyncpg.AdminShutdownError("terminating connection")), True),
         (dbapi(sa_exc.ProgrammingError, asyncpg.UndefinedTableError("no table")), False),
         (dbapi(sa_exc.IntegrityError, asyncpg.UniqueViolationError("duplicate")), False),
         (ValueError("not the database"), False),

@@ -41,7 +41,17 @@ class DatabaseUnavailable(ProblemError):
         )
 
 
-_CONNECTION_FAILURES = (OSError, TimeoutError, asyncpg.PostgresConnectionError)
+_CONNECTION_FAILURES = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    # A server shutting down, crashed or still starting (SQLSTATE 57P01-57P03): seen on every
+    # restart, and over by itself.
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from netflux_devstack.polling import wait_until_async
+from netflux_catalogue import HEALTH_PATH
+from netflux_devstack.polling import wait_until, wait_until_async
 from netflux_devstack.ports import free_port
 
 
@@ -145,3 +154,86 @@ async def raw_request(  # an HTTP client library would normalise the target unde
     status_line, *lines = head.decode().split("\r\n")
     parsed = dict(line.split(": ", 1) for line in lines)
     return int(status_line.split()[1]), {k.lower(): v for k, v in parsed.items()}, answer
+
+
+@contextlib.contextmanager
+def service_process(
+    package: str, env: dict[str, str], *, within: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A service as its container runs it (`python -m <package>.main`, one process) on a free
+    loopback port; yields its URL and process once healthy, and stops it with SIGTERM."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", f"{package}.main"],
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env},
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(url + HEALTH_PATH + "/liveness", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def exited() -> str | None:
+        return f"exited with {proc.returncode}" if proc.poll() is not None else None
+
+    try:
+        wait_until(healthy, timeout=within, what=f"{package} on {url}", give_up=exited)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process (Linux /proc)."""
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    started: float  # monotonic seconds since the load began
+    seconds: float
+    status: int  # 0: no HTTP answer (refused, reset, timed out)
+    content_type: str
+    error: str = ""
+
+
+RequestFor = Callable[[int], tuple[str, str, Any]]  # n -> (method, url, json body or None)
+
+
+async def run_load(
+    request_for: RequestFor, *, workers: int, seconds: float, request_timeout: float = 10
+) -> list[Outcome]:
+    """Closed-loop load on loopback: `workers` clients, each sending its next request as soon as
+    the last one is answered, for `seconds`. Bounded in time; every outcome is kept."""
+    outcomes: list[Outcome] = []
+    begin = time.monotonic()
+    counter = itertools.count()
+    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        while (now := time.monotonic()) - begin < seconds:
+            method, url, body = request_for(next(counter))
+            try:
+                response = await http.request(method, url, json=body)
+                status, content_type, error = (
+                    response.status_code, response.headers.get("content-type", ""), ""
+                )  # fmt: skip
+            except httpx.HTTPError as exc:
+                status, content_type, error = 0, "", type(exc).__name__
+            outcomes.append(
+                Outcome(now - begin, time.monotonic() - now, status, content_type, error)
+            )
+
+    async with httpx.AsyncClient(timeout=request_timeout, limits=limits) as http:
+        await asyncio.gather(*(worker(http) for _ in range(workers)))
+    return outcomes
