@@ -55,6 +55,11 @@ async def test_services_ride_out_a_database_restart(database: Database) -> None:
             run_load(request_for, workers=8, seconds=18), restart_and_watch()
         )
 
+    refused = [o for o in outcomes if o.status == 503]
+    print(
+        f"\n{len(outcomes)} requests, {len(refused)} answered 503 during the outage; slowest "
+        f"{max(o.seconds for o in outcomes):.2f} s; health: {health[:3]} ... {health[-1]}"
+    )
     statuses = [s for _, s in health]
     assert statuses[0] == "UP"
     assert "DOWN" in statuses

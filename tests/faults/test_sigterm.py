@@ -69,4 +69,6 @@ async def test_sigterm_drains_in_flight_requests_then_exits(database: Database) 
     assert all(o.status == 200 for o in in_flight), [o for o in in_flight if o.status != 200]
     # Requests sent once it stopped listening are refused, as they would never be routed there.
     assert all(o.status in (0, 200) for o in outcomes)
+    took = exited - signalled
+    print(f"\n{len(in_flight)} requests before SIGTERM, all 200; exited {took:.2f} s after it")
     assert exited - signalled < GRACE_SECONDS
