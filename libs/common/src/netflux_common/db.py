@@ -22,8 +22,10 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
-            # Connections that died while the database restarted are replaced, not handed out.
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip on every checkout. A connection that died with
+            # the database fails its request once (a 503); SQLAlchemy then invalidates the whole
+            # pool, so the next checkouts connect afresh.
+            pool_pre_ping=False,
             connect_args={
                 "timeout": settings.db_connect_timeout,
                 "command_timeout": settings.db_statement_timeout,
@@ -41,7 +43,8 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     db: Database = request.app.state.database
     return db
 
