@@ -1,4 +1,10 @@
-"""HTTP client for movie-service: one pooled AsyncClient per process, every call bounded in time."""
+"""HTTP client for movie-service: one pooled AsyncClient per process, every call bounded in time.
+
+Recommendations are the first page of a genre, bounded by RECOMMENDATIONS_LIMIT. The last answer
+per genre is kept with its ETag and every call revalidates it (If-None-Match): movie-service
+answers 304 while the genre is unchanged, so a catalogue change is seen on the very next call and
+an unchanged one costs neither a body nor its validation.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
@@ -18,19 +25,32 @@ from netflux_common.contracts import Genre, MovieDto
 
 log = logging.getLogger(__name__)
 
+# Enough for a page of recommendations, and a bound on what one customer answer can cost.
+RECOMMENDATIONS_LIMIT = 20
+
 _movies = TypeAdapter(list[MovieDto])
+
+
+@dataclass(frozen=True, slots=True)
+class _Validated:
+    etag: str
+    body: bytes  # the validated movies as a JSON array, camelCase
 
 
 class MovieClient:
     def __init__(self, http: httpx.AsyncClient, total_timeout: float) -> None:
         self._http = http
         self._total_timeout = total_timeout
+        self._last: dict[Genre, _Validated] = {}  # at most one entry per genre
 
-    async def movies_by_genre(self, genre: Genre) -> list[MovieDto]:
-        path = f"/api/movies/{genre.value}"
+    async def recommendations_json(self, genre: Genre) -> bytes:
+        """The first RECOMMENDATIONS_LIMIT movies of `genre`, as a JSON array."""
+        path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
+        last = self._last.get(genre)
+        headers = {"If-None-Match": last.etag} if last is not None else None
         try:
             async with asyncio.timeout(self._total_timeout):
-                response = await self._http.get(path)
+                response = await self._http.get(path, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("movie-service timed out on %s: %r", path, exc)
             raise MovieServiceUnavailable("movie-service did not answer in time") from exc
@@ -38,6 +58,8 @@ class MovieClient:
             log.warning("movie-service unreachable on %s: %r", path, exc)
             raise MovieServiceUnavailable("movie-service is unreachable") from exc
 
+        if response.status_code == 304 and last is not None:
+            return last.body
         if response.status_code in (502, 503, 504):
             raise MovieServiceUnavailable(
                 f"movie-service answered {response.status_code} (temporarily unavailable)"
@@ -45,10 +67,17 @@ class MovieClient:
         if response.status_code != 200:
             raise MovieServiceBadResponse(f"movie-service answered {response.status_code}")
         try:
-            return _movies.validate_json(response.content)
+            movies = _movies.validate_json(response.content)
         except ValidationError as exc:
             log.warning("movie-service sent an invalid body for %s: %s", path, exc)
             raise MovieServiceBadResponse("movie-service sent an invalid answer") from exc
+        # Bounded even if movie-service ignored `limit`.
+        body = _movies.dump_json(movies[:RECOMMENDATIONS_LIMIT], by_alias=True)
+        if etag := response.headers.get("etag"):
+            self._last[genre] = _Validated(etag, body)
+        else:
+            self._last.pop(genre, None)
+        return body
 
 
 @asynccontextmanager
@@ -71,7 +100,8 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
         yield
 
 
-def get_movie_client(request: Request) -> MovieClient:
+async def get_movie_client(request: Request) -> MovieClient:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     client: MovieClient = request.app.state.movie_client
     return client
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Response, status
 
 from customer_service import service
 from customer_service.movie_client import MovieClientDep
 from customer_service.schemas import CustomerDto, GenreUpdate
-from netflux_common.db import SessionDep
+from netflux_common.db import DatabaseDep
 from netflux_common.problems import problem_responses
 
 # Ids are PostgreSQL integers; anything outside is a 400, never a database error.
@@ -23,19 +24,26 @@ router = APIRouter(
 @router.get(
     "/{customer_id}",
     summary="A customer with movies recommended for their favourite genre",
+    description="`recommendedMovies` are the first movies (by id) of the customer's favourite "
+    "genre, at most 20.",
     responses=problem_responses(502),
+    response_model=CustomerDto,
 )
 async def get_customer(
-    customer_id: CustomerId, session: SessionDep, movies: MovieClientDep
-) -> CustomerDto:
-    customer = await service.get_customer(session, customer_id)
-    recommended = await movies.movies_by_genre(customer.favorite_genre)
-    return CustomerDto(
-        id=customer.id,
-        name=customer.name,
-        favorite_genre=customer.favorite_genre,
-        recommended_movies=recommended,
+    customer_id: CustomerId, db: DatabaseDep, movies: MovieClientDep
+) -> Response:
+    customer = await service.get_customer(db.engine, customer_id)
+    recommended = await movies.recommendations_json(customer.favorite_genre)
+    # The recommendations are validated JSON already: spliced in, not parsed and re-serialized.
+    body = orjson.dumps(
+        {
+            "id": customer.id,
+            "name": customer.name,
+            "favoriteGenre": customer.favorite_genre,
+            "recommendedMovies": orjson.Fragment(recommended),
+        }
     )
+    return Response(body, media_type="application/json")
 
 
 @router.patch(
@@ -44,5 +52,5 @@ async def get_customer(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
 )
-async def update_genre(customer_id: CustomerId, body: GenreUpdate, session: SessionDep) -> None:
-    await service.update_favorite_genre(session, customer_id, body.favorite_genre)
+async def update_genre(customer_id: CustomerId, body: GenreUpdate, db: DatabaseDep) -> None:
+    await service.update_favorite_genre(db.engine, customer_id, body.favorite_genre)
