@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -27,11 +28,16 @@ class EtagMovieService:
     movies: list[dict[str, object]]
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (query, If-None-Match)
     not_modified: int = 0
+    delay: float = 0.0  # seconds between reading the catalogue and answering
+    called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def by_genre(self, request: Request) -> Response:
         self.requests.append((request.url.query, request.headers.get("if-none-match")))
+        self.called.set()
         genre = request.path_params["genre"].upper()
-        body = json.dumps([m for m in self.movies if m["genre"] == genre]).encode()
+        movies = list(self.movies)
+        await asyncio.sleep(self.delay)
+        body = json.dumps([m for m in movies if m["genre"] == genre]).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if request.headers.get("if-none-match") == etag:
             self.not_modified += 1
@@ -97,3 +103,24 @@ async def test_each_customer_reads_their_own_patch_at_once(client: httpx.AsyncCl
             body = (await client.get(f"/api/customers/{customer_id}")).json()
             assert body["favoriteGenre"] == genre
             assert {m["genre"] for m in body["recommendedMovies"]} <= {genre}
+
+
+async def test_concurrent_requests_share_calls_but_never_one_that_predates_them(
+    stub: tuple[EtagMovieService, str], client_for: ClientFor
+) -> None:
+    service, url = stub
+    service.delay = 0.3
+    async with client_for(url) as client:
+        early = asyncio.create_task(client.get("/api/customers/1"))
+        async with asyncio.timeout(5):  # its call is in flight, with the catalogue as it was
+            await service.called.wait()
+        service.movies = [*service.movies, *_action(4)[3:]]
+        late = [asyncio.create_task(client.get("/api/customers/1")) for _ in range(8)]
+        answers = [await early, *[await t for t in late]]
+
+    assert all(a.status_code == 200 for a in answers)
+    assert [m["id"] for m in answers[0].json()["recommendedMovies"]] == [1, 2, 3]
+    for answer in answers[1:]:  # arrived after the change: all see movie 4
+        assert [m["id"] for m in answer.json()["recommendedMovies"]] == [1, 2, 3, 4]
+    # The early call, then calls shared by the eight (one, unless a slow machine spreads them).
+    assert len(service.requests) < 1 + len(late)

@@ -1,9 +1,13 @@
 """HTTP client for movie-service: one pooled AsyncClient per process, every call bounded in time.
 
 Recommendations are the first page of a genre, bounded by RECOMMENDATIONS_LIMIT. The last answer
-per genre is kept with its ETag and every call revalidates it (If-None-Match): movie-service
-answers 304 while the genre is unchanged, so a catalogue change is seen on the very next call and
-an unchanged one costs neither a body nor its validation.
+per genre is kept with its ETag and revalidated (If-None-Match) for every request: movie-service
+answers 304 while the genre is unchanged, so a catalogue change is seen at once and an unchanged
+one costs neither a body nor its validation.
+
+Concurrent requests for one genre share calls, like a group commit: a request joins the next call
+that starts after it arrived, never one already in flight (which may predate a change the request
+must see). Under load that is one or two calls per genre at a time instead of one per request.
 """
 
 from __future__ import annotations
@@ -37,14 +41,70 @@ class _Validated:
     body: bytes  # the validated movies as a JSON array, camelCase
 
 
+@dataclass(slots=True)
+class _Flight:
+    running: asyncio.Future[bytes] | None = None  # the call in flight
+    queued: asyncio.Future[bytes] | None = None  # callers waiting for the call after it
+
+
+def _settle(source: asyncio.Future[bytes], target: asyncio.Future[bytes]) -> None:
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif (exc := source.exception()) is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
+
+
+def _retrieve(future: asyncio.Future[bytes]) -> None:
+    # Callers that timed out stopped waiting; the outcome is theirs to ignore, not asyncio's to log.
+    if not future.cancelled():
+        future.exception()
+
+
 class MovieClient:
     def __init__(self, http: httpx.AsyncClient, total_timeout: float) -> None:
         self._http = http
         self._total_timeout = total_timeout
         self._last: dict[Genre, _Validated] = {}  # at most one entry per genre
+        self._flights: dict[Genre, _Flight] = {g: _Flight() for g in Genre}
 
     async def recommendations_json(self, genre: Genre) -> bytes:
-        """The first RECOMMENDATIONS_LIMIT movies of `genre`, as a JSON array."""
+        """The first RECOMMENDATIONS_LIMIT movies of `genre`, as a JSON array, current as of
+        this call (or later)."""
+        flight = self._flights[genre]
+        if flight.running is None:
+            waiter = flight.running = self._start(genre, flight)
+        else:
+            if flight.queued is None:
+                flight.queued = asyncio.get_running_loop().create_future()
+                flight.queued.add_done_callback(_retrieve)
+            waiter = flight.queued
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                return await asyncio.shield(waiter)
+        except TimeoutError as exc:
+            raise MovieServiceUnavailable("movie-service did not answer in time") from exc
+        except (MovieServiceUnavailable, MovieServiceBadResponse) as exc:
+            # Shared by every caller of the call: each raises its own copy.
+            raise type(exc)(exc.detail) from exc
+
+    def _start(self, genre: Genre, flight: _Flight) -> asyncio.Future[bytes]:
+        call = asyncio.ensure_future(self._fetch(genre))
+        call.add_done_callback(_retrieve)
+        call.add_done_callback(lambda _: self._next(genre, flight))
+        return call
+
+    def _next(self, genre: Genre, flight: _Flight) -> None:
+        flight.running = None
+        queued, flight.queued = flight.queued, None
+        if queued is not None and not queued.done():
+            flight.running = self._start(genre, flight)
+            flight.running.add_done_callback(lambda call: _settle(call, queued))
+
+    async def _fetch(self, genre: Genre) -> bytes:
         path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
         last = self._last.get(genre)
         headers = {"If-None-Match": last.etag} if last is not None else None
