@@ -15,7 +15,9 @@ NAN = float("nan")
 
 def _cell(target: dict[str, Any] | None) -> str:
     if target is None:
-        return "-"
+        return " | ".join("-" * 6)
+    if target["rps"] == 0:  # nothing answered within the run
+        return f"0 | - | {target['errors']} | 0 | 0 | -"
     return (
         f"{target['rps']:,.0f} | {target['p50_ms']:.1f} / {target['p99_ms']:.1f} | "
         f"{target['errors']} | {target.get('x_f2', NAN):.2f} | {target.get('x_f1', NAN):.2f} | "
