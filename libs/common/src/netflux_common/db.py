@@ -18,7 +18,12 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from netflux_common.problems import ProblemError
@@ -80,16 +85,28 @@ async def outages_as_problems(what: str = "database") -> AsyncIterator[None]:
         raise DatabaseUnavailable() from exc
 
 
+@asynccontextmanager
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection for one unit of work; an outage meanwhile is `DatabaseUnavailable`."""
+    async with outages_as_problems(), engine.connect() as conn:
+        yield conn
+
+
 class Database:
     def __init__(self, settings: ServiceSettings, *, application_name: str) -> None:
         self.health_timeout = settings.db_health_timeout
         self.engine: AsyncEngine = create_async_engine(
             settings.sqlalchemy_url(),
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
+            # The same ceiling, all of it kept: QueuePool closes an overflow connection as soon as
+            # it is returned, so under steady load above pool_size nearly every request paid for
+            # a new connection (TLS negotiation, a backend process).
+            pool_size=settings.db_pool_size + settings.db_max_overflow,
+            max_overflow=0,
             pool_timeout=settings.db_pool_timeout,
-            # Connections that died while the database restarted are replaced, not handed out.
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip on every checkout. A connection that died with
+            # the database fails its request once (a 503); SQLAlchemy then invalidates the whole
+            # pool, so the next checkouts connect afresh.
+            pool_pre_ping=False,
             connect_args={
                 "timeout": settings.db_connect_timeout,
                 "command_timeout": settings.db_statement_timeout,
@@ -107,7 +124,8 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     db: Database = request.app.state.database
     return db
 

@@ -1,0 +1,521 @@
+"""`make bench`: both services against the floors F1 and F2, in one run, on loopback.
+
+    python -m bench [--quick] [--no-scale] [--rounds N] [--duration S] [--warmup S]
+
+Starts a throwaway embedded PostgreSQL (the launcher of `make run`), both services exactly as
+their containers run them (console script, environment, one process each) and the floors of
+bench/floors.py; loads every target with wrk (1 thread, 32 connections) after a warm-up, in
+interleaved rounds so that drift of the machine hits every target alike, and reports medians.
+Ratios to F1/F2 are the median of the per-round ratios. Then it seeds 100,000 movies and
+measures again (scale mode). Writes bench/results.json and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from netflux_devstack.polling import NotReady, wait_until
+from netflux_devstack.ports import free_port
+from netflux_devstack.postgres import EmbeddedPostgres, ensure_database
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / ".out"
+DATABASE = "netflux"
+ROLE_URL = "postgresql://{role}:{role}@127.0.0.1:{port}/" + DATABASE
+CUSTOMERS = 1_000
+SCALE_MOVIES = 100_000
+CONNECTIONS = 32
+# What "the framework" costs to import; cold start is compared with it.
+FRAMEWORK_IMPORT = "import fastapi, sqlalchemy, asyncpg, pydantic, uvicorn"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=5)
+
+
+def spawn(name: str, argv: Sequence[str], env: dict[str, str], port: int) -> Proc:
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = (OUT / f"{name}.log").open("ab")
+    # cwd is the output folder: a developer's .env in the repo must not change the settings.
+    popen = subprocess.Popen(
+        list(argv), env=env, cwd=OUT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Proc(name, popen, port)
+
+
+def wait_ready(proc: Proc, path: str, timeout: float = 60) -> float:
+    """Seconds from now until `path` answers 200; polls every 10 ms (it measures cold start)."""
+    started = time.monotonic()
+
+    with httpx.Client(timeout=1) as http:
+
+        def answers() -> bool:
+            try:
+                return http.get(proc.base + path).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        def exited() -> str | None:
+            if proc.popen.poll() is None:
+                return None
+            return f"exited during start-up; see {OUT / proc.name}.log"
+
+        try:
+            wait_until(answers, timeout=timeout, what=proc.name, interval=0.01, give_up=exited)
+        except NotReady as exc:
+            raise SystemExit(str(exc)) from exc
+    return time.monotonic() - started
+
+
+def service_env(port: int, database_url: str, **extra: str) -> dict[str, str]:
+    """The container's environment (see the Dockerfile), pointed at loopback."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DB_", "DATABASE_", "MOVIE_", "CUSTOMER_", "LOG_"))
+    }
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        **inherited,
+        "PATH": f"{venv_bin}:{inherited.get('PATH', '')}",
+        "PYTHONUNBUFFERED": "1",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def service_argv(service: str) -> list[str]:
+    """The container's CMD: the service's console script."""
+    return [str(Path(sys.executable).parent / service)]
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    key: str
+    label: str
+    url: str
+    script: str
+    servers: list[Proc]  # whose CPU the requests cost
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def ensure_wrk() -> str:
+    if found := shutil.which("wrk"):
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is missing: `sudo apt-get install -y wrk` (or your package manager)")
+    say("installing wrk with apt-get")
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, capture_output=True, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
+        subprocess.run(install, capture_output=True, check=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def wrk_script(name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.lua"
+    lua = BENCH / "lua"
+    path.write_text((lua / f"{name}.lua").read_text() + "\n" + (lua / "common.lua").read_text())
+    return path
+
+
+def run_wrk(wrk: str, target: Target, duration: float) -> dict[str, Any]:
+    cpu_before = sum(p.cpu_seconds() for p in target.servers)
+    seconds = max(1, round(duration))
+    argv = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
+    argv += ["-s", str(wrk_script(target.script)), target.url]
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        env={**os.environ, **target.env},
+        check=False,
+    )
+    cpu = sum(p.cpu_seconds() for p in target.servers) - cpu_before
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed on {target.url}:\n{proc.stdout}\n{proc.stderr}")
+    raw: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    requests = max(raw["requests"], 1)
+    errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
+    if raw["requests"] == 0:
+        # Nothing came back within the run: every connection's request failed to finish.
+        errors = CONNECTIONS
+    return {
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": errors,
+        "requests": raw["requests"],
+        "cpu_ms_per_request": 1000 * cpu / requests,
+    }
+
+
+def measure(
+    wrk: str, targets: list[Target], rounds: int, duration: float, warmup: float
+) -> dict[str, dict[str, Any]]:
+    for target in targets:
+        say(f"warm-up {target.label}")
+        run_wrk(wrk, target, warmup)
+    per_round: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
+    for n in range(rounds):
+        for target in targets:
+            result = run_wrk(wrk, target, duration)
+            per_round[target.key].append(result)
+            say(
+                f"round {n + 1}/{rounds} {target.label}: {result['rps']:,.0f} req/s, "
+                f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']}"
+            )
+    summary: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        rs = per_round[target.key]
+        summary[target.key] = {
+            "label": target.label,
+            "rps": statistics.median(r["rps"] for r in rs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+            "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in rs),
+            "rounds": rs,
+        }
+    for key, s in summary.items():
+        for floor in ("f1", "f2"):
+            if floor in per_round:
+                ratios = [
+                    mine["rps"] / base["rps"]
+                    for mine, base in zip(per_round[key], per_round[floor], strict=True)
+                ]
+                s[f"x_{floor}"] = statistics.median(ratios)
+    return summary
+
+
+# --- database ----------------------------------------------------------------------------------
+
+
+async def seed_customers(admin_url: str, count: int) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(
+            """
+            INSERT INTO customer.customer (name, favorite_genre)
+            SELECT 'Customer ' || g, (ARRAY['ACTION','COMEDY','CRIME','DRAMA'])[1 + g % 4]
+            FROM generate_series((SELECT count(*) FROM customer.customer) + 1, $1::int) AS g
+            """,
+            count,
+        )
+        await conn.execute("ANALYZE customer.customer")
+    finally:
+        await conn.close()
+
+
+async def seed_movies(admin_url: str, count: int) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(
+            """
+            INSERT INTO movie.movie (title, release_year, genre)
+            SELECT 'Movie ' || g, 1900 + g % 120,
+                   (ARRAY['ACTION','COMEDY','CRIME','DRAMA'])[1 + g % 4]
+            FROM generate_series((SELECT count(*) FROM movie.movie) + 1, $1::int) AS g
+            """,
+            count,
+        )
+        await conn.execute("ANALYZE movie.movie")
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def postgres() -> Iterator[EmbeddedPostgres]:
+    folder = Path(tempfile.mkdtemp(prefix="netflux-bench-pg-"))
+    folder.chmod(0o755)  # the unprivileged server user must reach the data folder
+    # Durable like production (fsync on): the PATCHes of the mixed run pay for their commits.
+    pg = EmbeddedPostgres(folder / "data", free_port())
+    try:
+        pg.init()
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- start-up --------------------------------------------------------------------------------
+
+
+def timed_import(python: str, statement: str) -> float:
+    started = time.monotonic()
+    subprocess.run([python, "-c", statement], check=True, cwd=OUT)
+    return time.monotonic() - started
+
+
+def cold_starts(
+    service: str, env: dict[str, str], port: int, times: int
+) -> tuple[float, list[float]]:
+    """Median seconds from spawn to the first 200 of /actuator/health, over `times` spawns."""
+    seconds = []
+    for _ in range(times):
+        started = time.monotonic()
+        proc = spawn(f"{service}-coldstart", service_argv(service), env, port)
+        try:
+            wait_ready(proc, "/actuator/health")
+            seconds.append(time.monotonic() - started)
+        finally:
+            proc.stop()
+    return statistics.median(seconds), seconds
+
+
+def floor_argv(floor: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "bench.floors", floor, "--port", str(port)]
+
+
+def build_targets(
+    movie: Proc, customer: Proc, f1: Proc, f2: Proc, etag: str | None
+) -> list[Target]:
+    genre_path = "/api/movies/ACTION"
+    genre_url = movie.base + genre_path
+    customers = {"BENCH_CUSTOMERS": str(CUSTOMERS)}
+    both = [customer, movie]
+    targets = [
+        Target("f1", "F1 raw ASGI, constant bytes", f1.base + "/", "plain", [f1]),
+        Target(
+            "f2", "F2 raw ASGI + asyncpg + orjson", f2.base + "/api/movies/ACTION", "plain", [f2]
+        ),
+        Target("movies", "GET /api/movies", movie.base + "/api/movies", "plain", [movie]),
+        Target("genre", "GET /api/movies/ACTION", genre_url, "plain", [movie]),
+    ]
+    if etag:  # only once the service sends ETags
+        label = "GET /api/movies/ACTION If-None-Match (304)"
+        env = {"BENCH_ETAG": etag}
+        targets.append(Target("conditional", label, genre_url, "conditional", [movie], env))
+    label = f"GET /api/customers/{{1..{CUSTOMERS}}}"
+    targets += [
+        Target("customer", label, customer.base, "customers", both, customers),
+        Target("mixed", "customers, 10 % PATCH", customer.base, "mixed", both, customers),
+        Target(
+            "liveness",
+            "GET /actuator/health/liveness (FastAPI, no DB)",
+            movie.base + "/actuator/health/liveness",
+            "plain",
+            [movie],
+        ),
+    ]
+    return targets
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def table(summary: dict[str, dict[str, Any]], rss: dict[str, float]) -> str:
+    nan = float("nan")
+    lines = [
+        "| target | req/s | p50 ms | p99 ms | errors | x F1 | x F2 | server CPU ms/req |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in summary.values():
+        lines.append(
+            f"| {s['label']} | {s['rps']:,.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
+            f"{s['errors']} | {s.get('x_f1', nan):.2f} | {s.get('x_f2', nan):.2f} | "
+            f"{s['cpu_ms_per_request']:.2f} |"
+        )
+    if rss:
+        lines.append("")
+        lines.append("RSS after load: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="CI smoke: 1 round of 2 s, <90 s")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 100,000-movie run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--output", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup = 1, 2, 1
+    return args
+
+
+def measure_cold_start(
+    movie_env: dict[str, str], customer_env: dict[str, str], runs: int
+) -> dict[str, Any]:
+    say("cold start: bare framework import vs spawn-to-healthy")
+    timed_import(sys.executable, FRAMEWORK_IMPORT)  # fills the bytecode cache
+    imports = [timed_import(sys.executable, FRAMEWORK_IMPORT) for _ in range(runs)]
+    base = statistics.median(imports)
+    result: dict[str, Any] = {"framework_import_s": base, "runs": {"import": imports}}
+    for service, env in (("movie-service", movie_env), ("customer-service", customer_env)):
+        seconds, each = cold_starts(service, env, int(env["PORT"]), runs)
+        key = service.replace("-", "_")
+        result[f"{key}_s"] = seconds
+        result[f"{key}_ratio"] = seconds / base
+        result["runs"][service] = each
+    say(
+        f"import {base:.2f} s; movie-service {result['movie_service_s']:.2f} s "
+        f"({result['movie_service_ratio']:.2f}x), customer-service "
+        f"{result['customer_service_s']:.2f} s ({result['customer_service_ratio']:.2f}x)"
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.monotonic()
+    wrk = ensure_wrk()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.log"):
+        old.unlink()
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "settings": {
+            "connections": CONNECTIONS,
+            "rounds": args.rounds,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "customers": CUSTOMERS,
+        },
+    }
+    procs: list[Proc] = []
+    floor_env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with postgres() as pg:
+        say(f"PostgreSQL on 127.0.0.1:{pg.port}")
+        admin_url = pg.url(DATABASE)
+        asyncio.run(ensure_database(pg.url(), DATABASE, (ROOT / "init.sql").read_text()))
+        asyncio.run(seed_customers(admin_url, CUSTOMERS))
+        movie_db = ROLE_URL.format(role="movie_service", port=pg.port)
+        customer_db = ROLE_URL.format(role="customer_service", port=pg.port)
+        movie_port, customer_port, f1_port, f2_port = (free_port() for _ in range(4))
+        movie_env = service_env(movie_port, movie_db)
+        customer_env = service_env(
+            customer_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{movie_port}"
+        )
+        results["cold_start"] = measure_cold_start(movie_env, customer_env, 1 if args.quick else 3)
+
+        try:
+            movie = spawn("movie-service", service_argv("movie-service"), movie_env, movie_port)
+            procs.append(movie)
+            wait_ready(movie, "/actuator/health")
+            customer = spawn(
+                "customer-service", service_argv("customer-service"), customer_env, customer_port
+            )
+            procs.append(customer)
+            wait_ready(customer, "/actuator/health")
+            f2_argv = [*floor_argv("f2", f2_port), "--database-url", movie_db]
+            f2 = spawn("f2", f2_argv, floor_env, f2_port)
+            procs.append(f2)
+            wait_ready(f2, "/api/movies/ACTION")
+
+            for mode in ("small", "scale"):
+                if mode == "scale":
+                    if args.no_scale:
+                        break
+                    say(f"seeding {SCALE_MOVIES:,} movies")
+                    asyncio.run(seed_movies(admin_url, SCALE_MOVIES))
+                # F1 serves exactly what movie-service answers for the genre at this size.
+                body = httpx.get(f"{movie.base}/api/movies/ACTION", timeout=60)
+                (OUT / "f1-body.json").write_bytes(body.content)
+                f1_argv = [*floor_argv("f1", f1_port), "--body", str(OUT / "f1-body.json")]
+                f1 = spawn("f1", f1_argv, floor_env, f1_port)
+                procs.append(f1)
+                wait_ready(f1, "/")
+                targets = build_targets(movie, customer, f1, f2, body.headers.get("etag"))
+                if args.quick:  # the smoke keeps to its time budget; liveness is a reference only
+                    targets = [t for t in targets if t.key != "liveness"]
+                say(f"--- {mode}: {len(targets)} targets, {args.rounds} x {args.duration:g} s")
+                summary = measure(wrk, targets, args.rounds, args.duration, args.warmup)
+                rss = {p.name: p.rss_mb() for p in (movie, customer)}
+                results[mode] = {"targets": summary, "rss_mb": rss}
+                f1.stop()
+                procs.remove(f1)
+                print(f"\n{mode} catalogue:\n{table(summary, rss)}\n", flush=True)
+        finally:
+            for proc in reversed(procs):
+                proc.stop()
+
+    if "scale" in results:
+        small, scale = results["small"]["targets"], results["scale"]["targets"]
+        results["scale_p99_ratio"] = {
+            key: scale[key]["p99_ms"] / small[key]["p99_ms"]
+            for key in scale
+            if key in small and small[key]["p99_ms"] > 0
+        }
+        say(
+            "p99 at 100,000 movies / p99 at the seed: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in results["scale_p99_ratio"].items())
+        )
+    cs = results["cold_start"]
+    say(
+        f"cold start / bare framework import ({cs['framework_import_s']:.2f} s): "
+        f"movie-service {cs['movie_service_ratio']:.2f}x, "
+        f"customer-service {cs['customer_service_ratio']:.2f}x"
+    )
+    results["elapsed_s"] = time.monotonic() - started
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    say(f"wrote {args.output.relative_to(ROOT)} in {results['elapsed_s']:.0f} s")

@@ -1,0 +1,1 @@
+-- The URL as given, nothing else.
