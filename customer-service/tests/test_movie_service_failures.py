@@ -120,3 +120,43 @@ async def test_patch_works_while_movie_service_is_down(client_for: ClientFor) ->
         assert (await client.get("/api/customers/3")).status_code == 503
 
     assert response.status_code == 204
+
+
+async def test_a_dropped_connection_is_retried_once(client_for: ClientFor) -> None:
+    connections = 0
+    good = _answers(200, b'[{"id": 1, "title": "Heat", "releaseYear": 1995, "genre": "CRIME"}]')
+
+    async def drops_the_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        if connections == 1:
+            writer.transport.abort()  # a reset, as from a task that just died
+            return
+        await good(reader, writer)
+
+    async with raw_tcp_server(drops_the_first) as url:
+        response, _ = await _get_customer(client_for, url)
+
+    assert response.status_code == 200, response.text
+    assert connections == 2
+
+
+async def test_the_breaker_stops_calling_a_failing_movie_service(client_for: ClientFor) -> None:
+    calls = 0
+    failing = _answers(503, b'{"title": "Service Unavailable"}')
+
+    async def counted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal calls
+        calls += 1
+        await failing(reader, writer)
+
+    async with raw_tcp_server(counted) as url, client_for(url) as client:
+        for _ in range(5):  # the breaker's threshold (the default)
+            assert (await client.get("/api/customers/1")).status_code == 503
+        calls_before = calls
+        response = await client.get("/api/customers/1")
+
+    assert response.status_code == 503
+    assert "circuit open" in response.json()["detail"]
+    assert int(response.headers["retry-after"]) >= 1
+    assert calls == calls_before, "a call was made while the circuit was open"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,7 +19,7 @@ from starlette.routing import Route
 from customer_service.movie_client import RECOMMENDATIONS_LIMIT
 from netflux_devstack.testing import serving
 
-from .conftest import ClientFor
+ClientFor = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @dataclass

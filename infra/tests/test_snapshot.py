@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,21 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("NETFLUX_UPDATE_SNAPSHOTS") == "1"
 
 
+CONTENT_DERIVED = (
+    (re.compile(r"(assets/[^/]+/)[0-9A-F]{32}/"), r"\1<content hash>/"),
+    (re.compile(r'("name": "INIT_SQL_B64", "value": ")[A-Za-z0-9+/=]+"'), r'\1<init.sql>"'),
+)
+
+
 def normalised(node: Any) -> Any:
-    """The JSON without cdktf's `//` metadata, keys sorted."""
+    """The JSON without cdktf's `//` metadata and content hashes, keys sorted."""
     if isinstance(node, dict):
         return {k: normalised(v) for k, v in sorted(node.items()) if k != "//"}
     if isinstance(node, list):
         return [normalised(v) for v in node]
+    if isinstance(node, str):
+        for pattern, replacement in CONTENT_DERIVED:
+            node = pattern.sub(replacement, node)
     return node
 
 
@@ -57,3 +67,14 @@ def test_synthesized_terraform_matches_snapshot(name: str, stacks: dict[str, Sta
 def test_normalisation_keeps_terraform_addresses() -> None:
     raw = {"resource": {"aws_lb": {"edge_alb_C6312A24": {"//": {"metadata": {}}, "name": "x"}}}}
     assert normalised(raw) == {"resource": {"aws_lb": {"edge_alb_C6312A24": {"name": "x"}}}}
+
+
+def test_normalisation_hides_only_content_hashes() -> None:
+    source = "assets/edge_web_B7EBC5BD/98EAA6864FEA08E75A7FAEA208860150/app.js"
+    task = '[{"name": "INIT_SQL_B64", "value": "LS0gaW5pdA=="}, {"name": "PGHOST"}]'
+
+    assert normalised(source) == "assets/edge_web_B7EBC5BD/<content hash>/app.js"
+    assert (
+        normalised(task) == '[{"name": "INIT_SQL_B64", "value": "<init.sql>"}, {"name": "PGHOST"}]'
+    )
+    assert normalised("edge_alb_C6312A24") == "edge_alb_C6312A24"

@@ -44,7 +44,7 @@ async def _eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5) 
 
 
 def _next_link(response: httpx.Response) -> str | None:
-    link = response.headers.get("link")
+    link: str | None = response.headers.get("link")
     if link is None:
         return None
     target, rel = link.split(";")
@@ -202,7 +202,7 @@ async def test_changes_made_while_the_listener_was_cut_off_are_not_missed(
         await conn.close()
 
     async def emptied() -> bool:
-        return (await client.get("/api/movies/COMEDY")).json() == []
+        return bool((await client.get("/api/movies/COMEDY")).json() == [])
 
     await _eventually(emptied)
     async with asyncio.timeout(10):  # and it listens again afterwards

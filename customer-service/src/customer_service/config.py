@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     # Upper bound on one whole call, however slowly the answer trickles in.
     movie_service_total_timeout: float = Field(default=3.0, gt=0)
     movie_service_max_connections: int = Field(default=50, ge=1)
+    # After this many failed calls in a row, answer 503 at once for the reset time.
+    movie_service_breaker_failures: int = Field(default=5, ge=1)
+    movie_service_breaker_reset_seconds: float = Field(default=5.0, gt=0)
 
 
 @lru_cache

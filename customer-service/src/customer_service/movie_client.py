@@ -11,17 +11,25 @@ one costs neither a body nor its validation.
 Concurrent requests for one genre share calls, like a group commit: a request joins the next call
 that starts after it arrived, never one already in flight (which may predate a change the request
 must see). Under load that is one or two calls per genre at a time instead of one per request.
+
+Failures: a call that could not reach movie-service is tried once more after a short random pause
+(a GET is idempotent; the jitter keeps many tasks' retries from arriving together). A circuit
+breaker (the `circuitbreaker` library) counts calls that still fail; after
+`movie_service_breaker_failures` in a row it answers 503 at once, without calling, for
+`movie_service_breaker_reset_seconds`, then lets one call through to test the water.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
+from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
@@ -35,6 +43,11 @@ log = logging.getLogger(__name__)
 RECOMMENDATIONS_LIMIT = 20
 
 _movies = TypeAdapter(list[MovieDto])
+RETRY_PAUSE_SECONDS = (0.05, 0.15)
+
+
+class _Unreachable(MovieServiceUnavailable):
+    """No answer came (refused, reset): worth one more try, unlike a timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +80,24 @@ def _retrieve(future: asyncio.Future[bytes]) -> None:
 
 
 class MovieClient:
-    def __init__(self, http: aiohttp.ClientSession, total_timeout: float) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        total_timeout: float,
+        *,
+        breaker_failures: int = 5,
+        breaker_reset_seconds: float = 5.0,
+    ) -> None:
         self._http = http
         self._total_timeout = total_timeout
+        self._reset_seconds = breaker_reset_seconds
+        self.breaker = CircuitBreaker(
+            failure_threshold=breaker_failures,
+            recovery_timeout=breaker_reset_seconds,
+            expected_exception=(MovieServiceUnavailable, MovieServiceBadResponse),
+            name=f"movie-service-{id(self)}",
+        )
+        self._guarded_fetch = self.breaker(self._fetch_with_retry)
         self._last: dict[Genre, _Validated] = {}  # at most one entry per genre
         self._flights: dict[Genre, _Flight] = {g: _Flight() for g in Genre}
 
@@ -91,10 +119,10 @@ class MovieClient:
             raise MovieServiceUnavailable("movie-service did not answer in time") from exc
         except (MovieServiceUnavailable, MovieServiceBadResponse) as exc:
             # Shared by every caller of the call: each raises its own copy.
-            raise type(exc)(exc.detail) from exc
+            raise type(exc)(exc.detail, headers=exc.headers) from exc
 
     def _start(self, genre: Genre, flight: _Flight) -> asyncio.Future[bytes]:
-        call = asyncio.ensure_future(self._fetch(genre))
+        call = asyncio.ensure_future(self._call(genre))
         call.add_done_callback(_retrieve)
         call.add_done_callback(lambda _: self._next(genre, flight))
         return call
@@ -105,6 +133,23 @@ class MovieClient:
         if queued is not None and not queued.done():
             flight.running = self._start(genre, flight)
             flight.running.add_done_callback(lambda call: _settle(call, queued))
+
+    async def _call(self, genre: Genre) -> bytes:
+        try:
+            body: bytes = await self._guarded_fetch(genre)
+        except CircuitBreakerError as exc:
+            raise MovieServiceUnavailable(
+                "movie-service keeps failing; calls to it are paused (circuit open)",
+                headers={"Retry-After": str(max(1, round(self._reset_seconds)))},
+            ) from exc
+        return body
+
+    async def _fetch_with_retry(self, genre: Genre) -> bytes:
+        try:
+            return await self._fetch(genre)
+        except _Unreachable:
+            await asyncio.sleep(random.uniform(*RETRY_PAUSE_SECONDS))  # noqa: S311 - jitter only
+            return await self._fetch(genre)
 
     async def _fetch(self, genre: Genre) -> bytes:
         path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
@@ -123,7 +168,7 @@ class MovieClient:
             raise MovieServiceUnavailable("movie-service did not answer in time") from exc
         except aiohttp.ClientError as exc:
             log.warning("movie-service unreachable on %s: %r", path, exc)
-            raise MovieServiceUnavailable("movie-service is unreachable") from exc
+            raise _Unreachable("movie-service is unreachable") from exc
 
         if status == 304 and last is not None:
             return last.body
@@ -162,5 +207,10 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
         connector=connector,
         headers={"Accept": "application/json", "User-Agent": "netflux-customer-service"},
     ) as http:
-        app.state.movie_client = MovieClient(http, settings.movie_service_total_timeout)
+        app.state.movie_client = MovieClient(
+            http,
+            settings.movie_service_total_timeout,
+            breaker_failures=settings.movie_service_breaker_failures,
+            breaker_reset_seconds=settings.movie_service_breaker_reset_seconds,
+        )
         yield

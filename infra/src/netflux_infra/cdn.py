@@ -3,6 +3,7 @@ security headers on both."""
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.cloudfront_cache_policy import CloudfrontCachePolicy
 from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistribution,
     CloudfrontDistributionOrderedCacheBehavior,
@@ -16,7 +17,7 @@ from cdktf_cdktf_provider_aws.cloudfront_response_headers_policy import (
 )
 from constructs import Construct
 
-from netflux_catalogue import API_PREFIX
+from netflux_catalogue import API_PREFIX, SERVICES
 from netflux_catalogue.edge import (
     CONTENT_SECURITY_POLICY,
     FRAME_OPTIONS,
@@ -118,7 +119,9 @@ class Cdn:
                 "response_headers_policy_id": headers.id,
                 "compress": True,
             },
+            # First match wins: the cacheable reads of a service before the catch-all /api/*.
             ordered_cache_behavior=[
+                *self._revalidated_behaviours(scope, prefix, headers.id),
                 CloudfrontDistributionOrderedCacheBehavior(
                     path_pattern=f"{API_PREFIX}*",
                     target_origin_id="api",
@@ -129,7 +132,7 @@ class Cdn:
                     origin_request_policy_id=ALL_VIEWER,
                     response_headers_policy_id=headers.id,
                     compress=True,
-                )
+                ),
             ],
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=(
@@ -143,3 +146,52 @@ class Cdn:
             ),
             logging_config={"bucket": log_bucket_domain, "prefix": "cloudfront/"},
         )
+
+    def _revalidated_behaviours(
+        self, scope: Construct, prefix: str, headers_policy_id: str
+    ) -> list[CloudfrontDistributionOrderedCacheBehavior]:
+        """Behaviours for services whose reads carry ETags: CloudFront keeps a copy and, with a
+        minimum and default TTL of 0 and the origin's `max-age=0, must-revalidate`, checks it
+        with the origin on every request, which answers a cheap 304 while nothing changed
+        (https://repost.aws/knowledge-center/cloudfront-cache-files-time: with TTLs of 0
+        "CloudFront always verifies that it has the most recent content"; and
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html).
+        The emulator cannot show CloudFront's caching; only the synthesized settings are tested.
+        """
+        behaviours = []
+        for service in SERVICES:
+            if service.cacheable_query is None:
+                continue
+            policy = CloudfrontCachePolicy(
+                scope,
+                f"revalidate-{service.short}",
+                name=f"{prefix}-{service.short}-revalidate",
+                comment=f"{service.name}: keep, revalidate with its ETag on every request",
+                min_ttl=0,
+                default_ttl=0,
+                max_ttl=60,
+                parameters_in_cache_key_and_forwarded_to_origin={
+                    "enable_accept_encoding_gzip": True,
+                    "enable_accept_encoding_brotli": True,
+                    "cookies_config": {"cookie_behavior": "none"},
+                    "headers_config": {"header_behavior": "none"},
+                    "query_strings_config": {
+                        "query_string_behavior": "whitelist",
+                        "query_strings": {"items": list(service.cacheable_query)},
+                    },
+                },
+            )
+            behaviours += [
+                CloudfrontDistributionOrderedCacheBehavior(
+                    path_pattern=pattern,
+                    target_origin_id="api",
+                    viewer_protocol_policy="redirect-to-https",
+                    allowed_methods=["GET", "HEAD", "OPTIONS"],
+                    cached_methods=["GET", "HEAD"],
+                    cache_policy_id=policy.id,
+                    response_headers_policy_id=headers_policy_id,
+                    compress=True,
+                )
+                for pattern in service.path_patterns
+            ]
+        return behaviours

@@ -22,6 +22,9 @@ class Service:
     priority: int  # ALB listener rule priority; lower is evaluated first
     discoverable: bool = False  # offered to other services through Service Connect
     calls: tuple[str, ...] = ()  # services it calls over HTTP (each gets a <NAME>_URL setting)
+    # Its GET answers carry an ETag and may be kept by the CDN and revalidated (a 304); these
+    # query parameters are part of what it answers, so of the cache key.
+    cacheable_query: tuple[str, ...] | None = None
 
     @property
     def short(self) -> str:
@@ -45,6 +48,7 @@ MOVIE = Service(
     path_patterns=("/api/movies*",),
     priority=10,
     discoverable=True,
+    cacheable_query=("limit", "after"),
 )
 CUSTOMER = Service(
     name="customer-service",

@@ -158,11 +158,12 @@ async def raw_request(  # an HTTP client library would normalise the target unde
 
 @contextlib.contextmanager
 def service_process(
-    package: str, env: dict[str, str], *, within: float = 30
+    package: str, env: dict[str, str], *, within: float = 30, port: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A service as its container runs it (`python -m <package>.main`, one process) on a free
-    loopback port; yields its URL and process once healthy, and stops it with SIGTERM."""
-    port = free_port()
+    """A service as its container runs it (`python -m <package>.main`, one process) on a
+    loopback port (a free one unless given); yields its URL and process once healthy, and stops
+    it with SIGTERM."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", f"{package}.main"],
         env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env},
