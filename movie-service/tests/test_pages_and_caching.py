@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from movie_service.service import DEFAULT_LIMIT, MAX_LIMIT
+from netflux_devstack.polling import wait_until_async
 from netflux_devstack.pytest_plugin import TestDatabase
 
 # Seed ids of ACTION movies in init.sql.
@@ -36,11 +37,7 @@ async def _sql(netflux_db: TestDatabase, statement: str, *args: object) -> None:
 
 async def _eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5) -> None:
     """Poll until `check` holds; a notification arrives about a round trip after the commit."""
-    async with asyncio.timeout(seconds):
-        for _ in range(10_000):
-            if await check():
-                return
-            await asyncio.sleep(0.05)
+    await wait_until_async(check, within=seconds, what="the change", interval=0.05)
 
 
 def _next_link(response: httpx.Response) -> str | None:
