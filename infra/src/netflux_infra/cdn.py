@@ -3,7 +3,6 @@ security headers on both."""
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudfront_cache_policy import CloudfrontCachePolicy
 from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistribution,
     CloudfrontDistributionOrderedCacheBehavior,
@@ -30,6 +29,7 @@ from netflux_infra.naming import EnvironmentNames
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"  # every header, cookie and query string
+USE_ORIGIN_CACHE_CONTROL_QUERY_STRINGS = "4cc15a8a-d715-48a4-82b8-cc0b614638fe"
 
 
 class Cdn:
@@ -121,7 +121,7 @@ class Cdn:
             },
             # First match wins: the cacheable reads of a service before the catch-all /api/*.
             ordered_cache_behavior=[
-                *self._revalidated_behaviours(scope, prefix, headers.id),
+                *self._revalidated_behaviours(headers.id),
                 CloudfrontDistributionOrderedCacheBehavior(
                     path_pattern=f"{API_PREFIX}*",
                     target_origin_id="api",
@@ -148,50 +148,30 @@ class Cdn:
         )
 
     def _revalidated_behaviours(
-        self, scope: Construct, prefix: str, headers_policy_id: str
+        self, headers_policy_id: str
     ) -> list[CloudfrontDistributionOrderedCacheBehavior]:
-        """Behaviours for services whose reads carry ETags: CloudFront keeps a copy and, with a
-        minimum and default TTL of 0 and the origin's `max-age=0, must-revalidate`, checks it
-        with the origin on every request, which answers a cheap 304 while nothing changed
-        (https://repost.aws/knowledge-center/cloudfront-cache-files-time: with TTLs of 0
-        "CloudFront always verifies that it has the most recent content"; and
-        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html).
-        The emulator cannot show CloudFront's caching; only the synthesized settings are tested.
+        """Behaviours for services whose reads carry ETags, on the managed policy
+        UseOriginCacheControlHeaders-QueryStrings: TTLs from the origin (minimum and default 0),
+        every query string in the cache key. With the origin's `max-age=0, must-revalidate`
+        CloudFront keeps a copy and checks it with the origin on every request, which answers a
+        cheap 304 while nothing changed
+        (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html;
+        https://repost.aws/knowledge-center/cloudfront-cache-files-time: with TTLs of 0
+        "CloudFront always verifies that it has the most recent content"). The emulator cannot
+        show CloudFront's caching; only the synthesized settings are tested.
         """
-        behaviours = []
-        for service in SERVICES:
-            if service.cacheable_query is None:
-                continue
-            policy = CloudfrontCachePolicy(
-                scope,
-                f"revalidate-{service.short}",
-                name=f"{prefix}-{service.short}-revalidate",
-                comment=f"{service.name}: keep, revalidate with its ETag on every request",
-                min_ttl=0,
-                default_ttl=0,
-                max_ttl=60,
-                parameters_in_cache_key_and_forwarded_to_origin={
-                    "enable_accept_encoding_gzip": True,
-                    "enable_accept_encoding_brotli": True,
-                    "cookies_config": {"cookie_behavior": "none"},
-                    "headers_config": {"header_behavior": "none"},
-                    "query_strings_config": {
-                        "query_string_behavior": "whitelist",
-                        "query_strings": {"items": list(service.cacheable_query)},
-                    },
-                },
+        return [
+            CloudfrontDistributionOrderedCacheBehavior(
+                path_pattern=pattern,
+                target_origin_id="api",
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD", "OPTIONS"],
+                cached_methods=["GET", "HEAD"],
+                cache_policy_id=USE_ORIGIN_CACHE_CONTROL_QUERY_STRINGS,
+                response_headers_policy_id=headers_policy_id,
+                compress=True,
             )
-            behaviours += [
-                CloudfrontDistributionOrderedCacheBehavior(
-                    path_pattern=pattern,
-                    target_origin_id="api",
-                    viewer_protocol_policy="redirect-to-https",
-                    allowed_methods=["GET", "HEAD", "OPTIONS"],
-                    cached_methods=["GET", "HEAD"],
-                    cache_policy_id=policy.id,
-                    response_headers_policy_id=headers_policy_id,
-                    compress=True,
-                )
-                for pattern in service.path_patterns
-            ]
-        return behaviours
+            for service in SERVICES
+            if service.revalidated_reads
+            for pattern in service.path_patterns
+        ]

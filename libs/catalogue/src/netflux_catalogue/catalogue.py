@@ -22,9 +22,9 @@ class Service:
     priority: int  # ALB listener rule priority; lower is evaluated first
     discoverable: bool = False  # offered to other services through Service Connect
     calls: tuple[str, ...] = ()  # services it calls over HTTP (each gets a <NAME>_URL setting)
-    # Its GET answers carry an ETag and may be kept by the CDN and revalidated (a 304); these
-    # query parameters are part of what it answers, so of the cache key.
-    cacheable_query: tuple[str, ...] | None = None
+    # Its GET answers carry an ETag and `max-age=0, must-revalidate`: the CDN may keep them and
+    # revalidate each one with the service (a 304 while nothing changed).
+    revalidated_reads: bool = False
 
     @property
     def short(self) -> str:
@@ -48,7 +48,7 @@ MOVIE = Service(
     path_patterns=("/api/movies*",),
     priority=10,
     discoverable=True,
-    cacheable_query=("limit", "after"),
+    revalidated_reads=True,
 )
 CUSTOMER = Service(
     name="customer-service",
