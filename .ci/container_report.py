@@ -12,7 +12,9 @@ from datetime import datetime
 
 import httpx
 
+from netflux_catalogue import HEALTH_PATH
 from netflux_catalogue import SERVICES as CATALOGUE
+from netflux_devstack.polling import wait_until
 
 SERVICES = {s.name: s.local_port for s in CATALOGUE}
 
@@ -39,19 +41,20 @@ def main() -> None:
 
         sh("docker", "compose", "start", service)
         begin = time.monotonic()
-        ready_s = None
-        while time.monotonic() - begin < 60:
+
+        def answers(url: str = f"http://127.0.0.1:{port}{HEALTH_PATH}") -> bool:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/actuator/health").status_code == 200:
-                    ready_s = time.monotonic() - begin
-                    break
+                return httpx.get(url).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        while sh("docker", "inspect", "-f", "{{.State.Health.Status}}", container) != "healthy":
-            if time.monotonic() - begin > 90:
-                raise SystemExit(f"{service} did not become healthy")
-            time.sleep(0.2)
+                return False
+
+        wait_until(answers, timeout=60, what=f"{service} health", interval=0.05)
+        ready_s = time.monotonic() - begin
+
+        def healthy(name: str = container) -> bool:
+            return sh("docker", "inspect", "-f", "{{.State.Health.Status}}", name) == "healthy"
+
+        wait_until(healthy, timeout=90, what=f"{service} Docker health")
         state = json.loads(sh("docker", "inspect", "-f", "{{json .State}}", container))
         since = ts(state["StartedAt"])
         first_ok = min(

@@ -18,7 +18,9 @@ from typing import Any
 import asyncpg
 import orjson
 import uvicorn
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from netflux_devstack.asgi import run_lifespan
 
 # The statement movie-service runs for /api/movies/{genre} (first page of the keyset pagination).
 BY_GENRE_SQL = (
@@ -28,26 +30,10 @@ PAGE_SIZE = 100
 _HEADERS = [(b"content-type", b"application/json")]
 
 
-async def _lifespan(
-    receive: Receive, send: Send, on_start: Any = None, on_stop: Any = None
-) -> None:
-    while True:
-        message: Message = await receive()
-        if message["type"] == "lifespan.startup":
-            if on_start is not None:
-                await on_start()
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            if on_stop is not None:
-                await on_stop()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 def constant_app(body: bytes) -> Any:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await run_lifespan(receive, send)
             return
         await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
         await send({"type": "http.response.body", "body": body})
@@ -69,7 +55,7 @@ def database_app(database_url: str, pool_size: int, max_overflow: int) -> Any:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send, start, stop)
+            await run_lifespan(receive, send, start, stop)
             return
         genre = scope["path"].rsplit("/", 1)[-1].upper()
         rows = await pools[0].fetch(BY_GENRE_SQL, genre, PAGE_SIZE)

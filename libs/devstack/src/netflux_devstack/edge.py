@@ -30,6 +30,7 @@ from netflux_catalogue import (
     route_for,
 )
 from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, is_published, security_headers
+from netflux_devstack.asgi import run_lifespan
 
 WEB_DIR = Path(__file__).resolve().parents[4] / "web"
 # Headers that describe one connection, not the message (RFC 9110, 7.6.1).
@@ -104,7 +105,7 @@ class Edge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await run_lifespan(receive, send, self._start, self._stop)
             return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         if scope["type"] == "http" and raw_path.startswith(API_PREFIX.encode()):
@@ -113,17 +114,12 @@ class Edge:
         else:
             await self.site(scope, receive, send)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self.client = httpx.AsyncClient(timeout=httpx.Timeout(30, connect=3))
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self.client is not None:
-                    await self.client.aclose()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _start(self) -> None:
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(30, connect=3))
+
+    async def _stop(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
 
     async def _proxy(self, request: Request) -> Response:
         assert self.client is not None, "the edge is used outside its lifespan"
