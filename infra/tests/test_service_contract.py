@@ -127,3 +127,19 @@ def test_the_load_balancer_closes_idle_connections_before_the_services_do(stack:
     alb_idle = stack.only("aws_lb")["idle_timeout"]
 
     assert alb_idle == ALB_IDLE_TIMEOUT_SECONDS < SERVICE_KEEP_ALIVE_SECONDS
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+def test_a_stopping_task_drains_before_it_is_killed(stack: Stack, service: str) -> None:
+    # ECS deregisters the target (no new requests after the deregistration delay), then sends
+    # SIGTERM and SIGKILLs after stopTimeout; the service drains in-flight requests for
+    # SHUTDOWN_GRACE_SECONDS in between (tests/faults/test_sigterm.py shows the draining).
+    short = service.removesuffix("-service")
+    delay = int(stack.named("aws_lb_target_group", f"tg-{short}")["deregistration_delay"])
+    stop_timeout = container(stack, service)["stopTimeout"]
+    grace = SETTINGS[service]().shutdown_grace_seconds
+
+    # 120 s is Fargate's maximum stopTimeout (https://docs.aws.amazon.com/AmazonECS/latest/
+    # developerguide/task_definition_parameters.html#container_definition_timeout).
+    assert 0 < grace < stop_timeout <= 120
+    assert delay <= stop_timeout

@@ -31,3 +31,13 @@ async def test_a_genre_that_is_not_exactly_one_of_the_four_is_a_400(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["instance"] == f"/api/movies/{raw}"
     assert [e["field"] for e in response.json()["errors"]] == ["genre"]
+
+
+@pytest.mark.parametrize("query", ["limit=1_0", "limit=+5", "limit=05", "after=01", "after=%201"])
+async def test_paging_parameters_are_plain_digits_too(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    response = await client.get(f"/api/movies?{query}")
+
+    assert response.status_code == 400, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [query.split("=")[0]]

@@ -16,7 +16,8 @@ Failures: a call that could not reach movie-service is tried once more after a s
 (a GET is idempotent; the jitter keeps many tasks' retries from arriving together). A circuit
 breaker (the `circuitbreaker` library) counts calls that still fail; after
 `movie_service_breaker_failures` in a row it answers 503 at once, without calling, for
-`movie_service_breaker_reset_seconds`, then lets one call through to test the water.
+`movie_service_breaker_reset_seconds`, then lets calls through again (one per genre at a time,
+as calls are shared) and closes on the first success.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class MovieClient:
             failure_threshold=breaker_failures,
             recovery_timeout=breaker_reset_seconds,
             expected_exception=(MovieServiceUnavailable, MovieServiceBadResponse),
-            name=f"movie-service-{id(self)}",
+            # The library keeps breakers in a registry by name: one name, not one per client.
+            name="movie-service",
         )
         self._guarded_fetch = self.breaker(self._fetch_with_retry)
         self._last: dict[Genre, _Validated] = {}  # at most one entry per genre

@@ -165,7 +165,9 @@ class Cdn:
                 path_pattern=pattern,
                 target_origin_id="api",
                 viewer_protocol_policy="redirect-to-https",
-                allowed_methods=["GET", "HEAD", "OPTIONS"],
+                # Every method reaches the service, which answers what it does not allow with a
+                # 405 problem (as the local edges do); only GET and HEAD are cached.
+                allowed_methods=["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
                 cached_methods=["GET", "HEAD"],
                 cache_policy_id=USE_ORIGIN_CACHE_CONTROL_QUERY_STRINGS,
                 response_headers_policy_id=headers_policy_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,64 @@ async def test_every_answer_carries_the_cloudfront_security_headers(
     for name, value in security_headers(tls=False).items():
         assert headers[name.lower()] == value
     assert "strict-transport-security" not in headers  # plain HTTP locally
+
+
+async def test_head_keeps_the_length_get_would_send(edge: tuple[str, Seen]) -> None:
+    url, _ = edge
+
+    _, get_headers, get_body = await raw_request(url, "/api/movies")
+    status, headers, body = await raw_request(url, "/api/movies", "HEAD")
+
+    assert status == 200
+    assert body == b""
+    assert headers["content-length"] == get_headers["content-length"] == str(len(get_body))
+
+
+async def test_a_write_to_the_site_is_a_405_problem_with_allow(edge: tuple[str, Seen]) -> None:
+    url, _ = edge
+
+    status, headers, body = await raw_request(url, "/index.html", "POST")
+
+    assert status == 405
+    assert json.loads(body)["title"] == "Method Not Allowed"
+    assert "GET" in headers["allow"]
+
+
+async def test_a_body_over_the_edge_limit_is_413_before_any_service(
+    edge: tuple[str, Seen],
+) -> None:
+    url, seen = edge
+    body = b"x" * 70_000
+
+    status, _, answer = await raw_request(
+        url, "/api/customers/1/genre", "PATCH", f"Content-Length: {len(body)}\r\n", body
+    )
+
+    assert status == 413
+    assert json.loads(answer)["status"] == 413
+    assert seen == []
+
+
+async def test_a_target_that_is_not_printable_ascii_is_a_400_problem(tmp_path: Path) -> None:
+    # uvicorn itself refuses such request lines (its own plain-text 400, as the ALB answers its
+    # own HTML 400); a server that passes one on gets the edge's problem. Driven at the ASGI
+    # level because no HTTP client sends the raw byte.
+    (tmp_path / "index.html").write_text("x")
+    edge = create_edge({"movie-service": "http://127.0.0.1:9", "customer-service": ""}, tmp_path)
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http", "method": "GET", "path": "/api/movies/\u00e9",
+        "raw_path": b"/api/movies/\xc3\xa9", "query_string": b"", "headers": [],
+        "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5),
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await edge(scope, receive, send)  # type: ignore[arg-type]
+
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"])["title"] == "Bad Request"

@@ -93,7 +93,9 @@ class MovieCache:
         while True:
             try:
                 conn = await self._connect()
-            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            except (
+                Exception
+            ) as exc:  # keep trying, whatever the failure: caching stays off meanwhile
                 log.warning("movie cache off: cannot listen for changes (%r)", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -101,8 +103,9 @@ class MovieCache:
             try:
                 await self._listen(conn)
                 backoff = 0.2
-            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # any failure (InterfaceError too) must not end the listener
                 log.warning("movie cache off: lost the change listener (%r)", exc)
+                await asyncio.sleep(backoff)
             finally:
                 self._listening = False
                 self.ready.clear()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from movie_service.cache import Page
 from movie_service.service import DEFAULT_LIMIT, MAX_LIMIT, Catalogue
 from netflux_common.contracts import Genre, MovieDto
+from netflux_common.params import CANONICAL_DIGITS
 from netflux_common.problems import problem_responses
 
 # Clients and CloudFront may keep a copy but must revalidate it on every use (a 304 is cheap):
@@ -16,7 +17,9 @@ from netflux_common.problems import problem_responses
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 Limit = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT})")
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT})"),
+    CANONICAL_DIGITS,
 ]
 After = Annotated[
     int | None,
@@ -25,6 +28,7 @@ After = Annotated[
         le=2_147_483_647,
         description="Cursor: the id of the last movie of the previous page (see the Link header)",
     ),
+    CANONICAL_DIGITS,
 ]
 
 _PAGED = (

@@ -46,31 +46,46 @@ class DatabaseUnavailable(ProblemError):
         )
 
 
-_CONNECTION_FAILURES = (
-    OSError,
-    TimeoutError,
+# A server shutting down, crashed or still starting (SQLSTATE 57P01-57P03), or full: seen on
+# every restart, and over by itself.
+_SERVER_UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
-    # A server shutting down, crashed or still starting (SQLSTATE 57P01-57P03): seen on every
-    # restart, and over by itself.
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
 )
+_NETWORK_FAILURES = (OSError, TimeoutError)
+_DATABASE_PACKAGES = ("sqlalchemy", "asyncpg")
+
+
+def _raised_by_database(exc: BaseException) -> bool:
+    """Whether the traceback passes through the database driver or SQLAlchemy: a refused
+    connect surfaces as a bare ConnectionRefusedError, but so does any other socket's."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.split(".", 1)[0] in _DATABASE_PACKAGES:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def is_outage(exc: BaseException) -> bool:
-    """Whether `exc` means the database cannot be reached, rather than that a statement failed."""
+    """Whether `exc` means the database cannot be reached, rather than that a statement failed
+    (or that something other than the database failed)."""
     if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
         return True
     if isinstance(exc, sa_exc.DBAPIError):
+        causes = (exc.orig, getattr(exc.orig, "__cause__", None))
         return (
             exc.connection_invalidated
             or isinstance(exc, sa_exc.InterfaceError)
-            or isinstance(exc.orig, _CONNECTION_FAILURES)
-            or isinstance(getattr(exc.orig, "__cause__", None), _CONNECTION_FAILURES)
+            or any(isinstance(c, _SERVER_UNAVAILABLE + _NETWORK_FAILURES) for c in causes)
         )
-    return isinstance(exc, _CONNECTION_FAILURES)
+    if isinstance(exc, _SERVER_UNAVAILABLE):
+        return True
+    return isinstance(exc, _NETWORK_FAILURES) and _raised_by_database(exc)
 
 
 @asynccontextmanager

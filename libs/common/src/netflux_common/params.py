@@ -10,12 +10,12 @@ import re
 
 from pydantic import BeforeValidator
 
-_DIGITS = re.compile(r"[1-9][0-9]*")
+_DIGITS = re.compile(r"0|[1-9][0-9]*")  # canonical: no sign, no leading zeros, no `_`
 
 
 def _canonical_digits(value: object) -> object:
     if isinstance(value, str) and not (value.isascii() and _DIGITS.fullmatch(value)):
-        raise ValueError("must be a positive whole number written with the digits 0-9 only")
+        raise ValueError("must be a whole number written with the digits 0-9 only")
     return value
 
 

@@ -11,12 +11,13 @@ import argparse
 import json
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from pathlib import Path
 
 import httpx
 import uvicorn
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +46,8 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
+# Like nginx's client_max_body_size in the compose edge: the services' own limit is far lower.
+MAX_BODY_BYTES = 64 * 1024
 # A request target is printable ASCII (RFC 9112 section 3.2; anything else is percent-encoded).
 VALID_TARGET = re.compile(rb"/[\x21-\x7e]*")
 
@@ -52,6 +55,17 @@ VALID_TARGET = re.compile(rb"/[\x21-\x7e]*")
 def problem(status: int, title: str, detail: str, instance: str | None) -> Response:
     body = problem_body(status, title, detail, instance)
     return Response(json.dumps(body), status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None once it grows past MAX_BODY_BYTES (the rest is never read)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class SiteFiles(StaticFiles):
@@ -63,7 +77,10 @@ class SiteFiles(StaticFiles):
         try:
             return await super().get_response(path, scope)
         except HTTPException as exc:
-            return problem(exc.status_code, "Not Found", "No such file", None)
+            detail = "No such file" if exc.status_code == 404 else "The site only answers GET"
+            response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail, None)
+            response.headers.update(exc.headers or {})  # Allow on 405
+            return response
 
 
 class SecurityHeaders:
@@ -122,7 +139,6 @@ class Edge:
             await self.client.aclose()
 
     async def _proxy(self, request: Request) -> Response:
-        assert self.client is not None, "the edge is used outside its lifespan"
         raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
         query: bytes = request.scope.get("query_string", b"")
         target = raw_path + (b"?" + query if query else b"")
@@ -132,13 +148,21 @@ class Edge:
         route = route_for(path)
         if route is None:
             return problem(404, "Not Found", str(NOT_FOUND_PROBLEM["detail"]), path)
+        try:
+            body = await _bounded_body(request)
+        except ClientDisconnect:  # nobody is left to answer; the ALB logs these as 460
+            return problem(400, "Bad Request", "The client went away mid-request", path)
+        if body is None:
+            detail = f"The request body exceeds {MAX_BODY_BYTES} bytes"
+            return problem(413, "Content Too Large", detail, path)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["x-forwarded-for"] = request.client.host if request.client else ""
         headers["x-forwarded-proto"] = request.url.scheme
+        assert self.client is not None, "the edge is used outside its lifespan"
         try:
             upstream = await self.client.request(
                 request.method, self.upstreams[route.service] + "/", headers=headers,
-                content=await request.body(), extensions={"target": target},
+                content=body, extensions={"target": target},
             )  # fmt: skip
         except httpx.TimeoutException:
             return problem(504, "Gateway Timeout", f"{route.service} did not answer in time", path)
@@ -147,6 +171,8 @@ class Edge:
             return problem(502, "Bad Gateway", f"{route.service} is not reachable", path)
         kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         kept.pop("content-encoding", None)  # httpx has decoded the body
+        if request.method == "HEAD" and "content-length" in upstream.headers:
+            kept["content-length"] = upstream.headers["content-length"]  # what GET would send
         return Response(upstream.content, upstream.status_code, headers=kept)
 
 

@@ -160,6 +160,9 @@ def _compose_service(service: Service) -> str:
         "DB_NAME": DATABASE_NAME,
         "DB_USERNAME": service.db_role,
         "DB_PASSWORD": service.db_role,  # init.sql's local password
+        # The nginx edge reaches the services from Docker's private networks; only it (and
+        # other containers there) may say who the client was.
+        "FORWARDED_ALLOW_IPS": '"172.16.0.0/12,192.168.0.0/16"',
     } | {by_name(c).url_variable: compose_upstream(by_name(c)) for c in service.calls}
     depends_on = ["postgres", *service.calls]
     port_variable = service.short.upper() + "_PORT"
