@@ -73,7 +73,10 @@ async def test_breaker_answers_fast_while_movie_service_is_down_and_recovers(
     p50, p99 = statistics.median(settled), statistics.quantiles(settled, n=100)[98]
     ms = f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
     print(f"\n{len(down)} answers 503 while movie-service was down; latency {ms}")
-    assert p99 < 0.25
+    # No call, so no wait for movie-service's timeouts (3 s): loose bounds, as the machine's load
+    # varies; the unit test (test_movie_service_failures.py) shows that no call is made at all.
+    assert p50 < 0.5
+    assert p99 < 1.5
     back = min(o.started for o in outcomes if o.status == 200 and o.started > BACK_AT)
     print(f"answers 200 again {back - BACK_AT:.1f} s after movie-service was started again")
     # Back once it is healthy again and the breaker's reset time has passed.

@@ -46,7 +46,7 @@ async def test_sigterm_drains_in_flight_requests_then_exits(database: Database) 
             sent_at: list[float] = []
 
             async def terminate() -> None:
-                await asyncio.sleep(2.5)
+                await asyncio.sleep(3.5)
                 sent_at.append(time.monotonic() - begin)
                 proc.send_signal(signal.SIGTERM)
                 exit_code = await asyncio.to_thread(proc.wait, GRACE_SECONDS + 5)
@@ -65,7 +65,7 @@ async def test_sigterm_drains_in_flight_requests_then_exits(database: Database) 
 
     signalled, exited = sent_at
     in_flight = [o for o in outcomes if o.started < signalled - 0.05]
-    assert len(in_flight) >= 16
+    assert len(in_flight) >= 8, "too little load reached the service before SIGTERM"
     assert all(o.status == 200 for o in in_flight), [o for o in in_flight if o.status != 200]
     # Requests sent once it stopped listening are refused, as they would never be routed there.
     assert all(o.status in (0, 200) for o in outcomes)
