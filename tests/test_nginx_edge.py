@@ -170,3 +170,14 @@ async def test_client_forwarding_headers_are_replaced(nginx: tuple[str, Seen]) -
     await raw_request(url, "/api/movies", headers="X-Forwarded-For: 6.6.6.6\r\n")
 
     assert seen[-1]["headers"][b"x-forwarded-for"] == b"127.0.0.1"
+
+
+async def test_trace_is_a_405_problem_with_allow(nginx: tuple[str, Seen]) -> None:
+    url, seen = nginx
+
+    status, headers, body = await raw_request(url, "/api/movies", "TRACE")
+
+    assert_problem(status, headers, body, 405)
+    assert "GET" in headers["allow"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert seen == []

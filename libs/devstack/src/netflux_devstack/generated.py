@@ -63,12 +63,28 @@ def _nginx_problem(status: int) -> str:
     title, detail = NGINX_ERRORS[status]
     answered = _answered(status)
     body = json.dumps(problem_body(answered, title, detail, "$problem_instance"))
+    extra = ""
+    if status == 405:
+        # nginx refuses TRACE itself; RFC 9110 wants Allow on a 405. An add_header here replaces
+        # the server's, so the security headers are repeated.
+        extra = f'        add_header Allow "{", ".join(EDGE_METHODS)}" always;\n' + _headers(8)
     return (
         f"    location = {PROBLEM_PAGES}{status} {{\n"
         "        internal;\n"
         "        default_type application/problem+json;\n"
-        f"        return {answered} '{body}';\n"
+        + extra
+        + f"        return {answered} '{body}';\n"
         "    }\n"
+    )
+
+
+EDGE_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
+
+
+def _headers(indent: int) -> str:
+    return "".join(
+        f'{" " * indent}add_header {name} "{value}" always;\n'
+        for name, value in security_headers(tls=False).items()
     )
 
 
@@ -94,10 +110,7 @@ def nginx_conf() -> str:
             if prefix.endswith("/"):
                 # The ALB pattern needs the slash; without this nginx would 301 to add it.
                 locations.append(f"    location = {prefix[:-1]} {{\n        return 404;\n    }}\n")
-    headers = "".join(
-        f'    add_header {name} "{value}" always;\n'
-        for name, value in security_headers(tls=False).items()
-    )
+    headers = _headers(4)
     # URI error pages, not named locations: nginx cannot redirect errors it meets while still
     # reading the request line (400, 414) to a named location.
     error_pages = "".join(
