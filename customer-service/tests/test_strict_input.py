@@ -10,16 +10,15 @@ import pytest
 
 from customer_service.config import Settings
 from customer_service.main import create_app
+from netflux_devstack.testing import app_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     # Validation answers before any query: no database is needed for these.
     app = create_app(Settings(database_url="postgresql://u:p@127.0.0.1:1/none"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
-            yield client
+    async with app_client(app, "http://c") as client:
+        yield client
 
 
 def assert_bad_request(response: httpx.Response, field: str) -> None:

@@ -9,16 +9,15 @@ import pytest
 
 from movie_service.config import Settings
 from movie_service.main import create_app
+from netflux_devstack.testing import app_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     # A bad genre is answered before any query: no database is needed.
     app = create_app(Settings(database_url="postgresql://u:p@127.0.0.1:1/none"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://m") as client:
-            yield client
+    async with app_client(app, "http://m") as client:
+        yield client
 
 
 @pytest.mark.parametrize("raw", ["act%C4%B1on", "ACTION%C2%A0", "ACTION%0a", "%20DRAMA", "DRAM"])

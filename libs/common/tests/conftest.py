@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from netflux_common.app import create_service_app
 from netflux_common.settings import ServiceSettings
+from netflux_devstack.testing import app_client
 
 
 @asynccontextmanager
@@ -21,11 +22,7 @@ async def service_client(router: APIRouter) -> AsyncIterator[httpx.AsyncClient]:
     app: FastAPI = create_service_app(
         name="test", description="test", settings=settings, routers=[router]
     )
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
+    async with app_client(app, "http://t") as client:
         yield client
 
 

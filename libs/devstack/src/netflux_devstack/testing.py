@@ -241,3 +241,13 @@ async def run_load(
     async with httpx.AsyncClient(timeout=request_timeout, limits=limits) as http:
         await asyncio.gather(*(worker(http) for _ in range(workers)))
     return outcomes
+
+
+@contextlib.asynccontextmanager
+async def app_client(app: Any, base_url: str = "http://app") -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client driving an ASGI app in-process, its lifespan included; app errors come
+    back as the 500 answers a server would send."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
