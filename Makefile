@@ -98,10 +98,20 @@ rehearse: sync ## Deploy ENV to a local AWS emulator (moto), re-plan, read back,
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
 	@$(UV) run --frozen python -m netflux_infra_testing.rehearsal $(ENV)
 
+# IMAGE_TAG given on the command line or in the environment: deploy that pushed tag (else: build
+# and push HEAD's commit). FORCE=1 replaces a release the checkout does not contain (roll back).
+DEPLOY_ARGS = $(if $(filter command line environment,$(origin IMAGE_TAG)),--image-tag $(IMAGE_TAG)) \
+	$(if $(filter 1,$(FORCE)),--force) $(if $(CONFIRM),--confirm $(CONFIRM))
+
 .PHONY: deploy
-deploy: sync ## cdktf deploy netflux-$(ENV) with your AWS credentials (ENV=staging|prod)
+deploy: sync ## Build+push HEAD (or IMAGE_TAG=), apply netflux-$(ENV), verify the site (ENV=staging|prod)
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
-	cd infra && npm ci --no-audit --no-fund && npx cdktf deploy netflux-$(ENV)
+	@$(UV) run --frozen python -m netflux_infra.deploy deploy $(ENV) $(DEPLOY_ARGS)
+
+.PHONY: destroy
+destroy: sync ## Tear netflux-$(ENV) down (prod needs CONFIRM=netflux-prod)
+	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
+	@$(UV) run --frozen python -m netflux_infra.deploy destroy $(ENV) $(DEPLOY_ARGS)
 
 # --- performance (bench/) -----------------------------------------------------------------------
 BENCH_ARGS ?=

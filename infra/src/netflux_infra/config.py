@@ -104,7 +104,6 @@ class EnvironmentConfig(Frozen):
     )
     fargate_spot: bool = False
     log_retention_days: int = 30
-    image_tag: str = "latest"  # what the first deployment runs; the pipeline deploys commit tags
 
     state: StateBackend = StateBackend()
     requires_approval: bool = False  # a manual approval before the pipeline deploys here

@@ -48,11 +48,13 @@ def container_definition(
     log_group: str,
     log_stream_prefix: str,
     region: str,
+    starts_after: str | None = None,
 ) -> dict[str, Any]:
     """The one container of a service's task: its port for the load balancer and Service
     Connect, its settings (`environment` adds to or overrides the common ones), its database
-    login from `secret_arn`, its logs and health check."""
-    return {
+    login from `secret_arn`, its logs and health check; with `starts_after`, it starts only
+    once that container of the task has exited 0."""
+    definition: dict[str, Any] = {
         "name": name,
         "image": image,
         "essential": True,
@@ -96,3 +98,7 @@ def container_definition(
         },
         "stopTimeout": 30,  # SIGTERM, then 30 s to drain, then SIGKILL
     }
+    if starts_after:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html
+        definition["dependsOn"] = [{"containerName": starts_after, "condition": "SUCCESS"}]
+    return definition

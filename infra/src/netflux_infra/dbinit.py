@@ -1,66 +1,137 @@
-"""A one-off ECS task that applies init.sql to RDS and sets the service roles' real passwords.
+"""Database initialization as an init container of every service's task.
 
-Run it once per environment after the first deploy, and again after changing init.sql
-(init.sql is idempotent). See docs/deploy.md. The image is the official PostgreSQL image,
-pulled through an ECR pull-through cache of ECR Public, because tasks have no internet access.
+Each service's task starts a `db-init` container before the service's own container, which
+waits for it to exit 0 (`dependsOn` condition SUCCESS,
+https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html). It
+applies init.sql (idempotent) as the RDS master user and sets the password of that service's
+role — and only that role — to the one Terraform generated into the service's secret. init.sql
+travels in the task definition, so a change to it is a new revision that runs it again.
+
+Tasks of both services start at the same time: the script holds a PostgreSQL advisory lock for
+its whole session, so two runs of init.sql never interleave
+(https://www.postgresql.org/docs/16/explicit-locking.html#ADVISORY-LOCKS). The lock is a session
+lock: it is released when psql exits, also on error.
+
+The image is the official PostgreSQL image, pulled through an ECR pull-through cache of ECR
+Public, because tasks have no internet access
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html).
 """
 
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Sequence
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
-from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from constructs import Construct
 
-from netflux_catalogue import DATABASE_NAME, SERVICES, Service
+from netflux_catalogue import DATABASE_NAME, Service
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.database import Database
-from netflux_infra.iam import task_execution_role
+from netflux_infra.iam import ECR_PULL, statement
 from netflux_infra.registry import Registry
 
 INIT_SQL = Path(__file__).resolve().parents[3] / "init.sql"
 POSTGRES_IMAGE = "docker/library/postgres:16-alpine"  # under public.ecr.aws
+CONTAINER_NAME = "db-init"
+# Any constant both services agree on; hashtext keeps it readable in pg_locks.
+LOCK_KEY = "hashtext('netflux:init.sql')"
+PASSWORD_VARIABLE = "SERVICE_DB_PASSWORD"
 
 
-def _password_variable(service: Service) -> str:
-    return f"{service.short.upper()}_PASSWORD"
+def init_script(service: Service) -> str:
+    """One psql session: lock, init.sql, this service's password, in that order.
 
-
-def init_script(services: Sequence[Service] = SERVICES) -> str:
-    """Apply init.sql, then give each service's role the password in its secret.
-
-    psql variables keep the passwords out of the SQL text and the process list.
+    The password reaches psql from the environment (`\\getenv`, psql >= 15) into a variable
+    quoted by `:'...'`: it stays out of the SQL text, the command line and the process list.
+    init.sql may leave a role SET; RESET ROLE gives the master user back before ALTER ROLE.
     """
-    variables = " ".join(f'-v {s.short}_pw="${_password_variable(s)}"' for s in services)
-    alters = "".join(f"ALTER ROLE {s.db_role} PASSWORD :'{s.short}_pw';\n" for s in services)
+    before = [f"SELECT pg_advisory_lock({LOCK_KEY});"]
+    after = [
+        "RESET ROLE;",
+        f"\\getenv role_pw {PASSWORD_VARIABLE}",
+        f"ALTER ROLE {service.db_role} PASSWORD :'role_pw';",
+    ]
+
+    def lines(statements: list[str]) -> str:
+        # printf, not echo: dash's echo would read the backslash of \getenv as an escape.
+        return "".join(f"  printf '%s\\n' {shlex.quote(s)}\n" for s in statements)
+
     return (
         "set -eu\n"
-        """printf '%s' "$INIT_SQL_B64" | base64 -d > /tmp/init.sql\n"""
-        "psql -v ON_ERROR_STOP=1 -f /tmp/init.sql\n"
-        f"psql -v ON_ERROR_STOP=1 {variables} <<'SQL'\n"
-        f"{alters}"
-        "SQL\n"
-        'echo "init.sql applied; service passwords set"\n'
+        # Decoded before psql starts: a broken value stops here (sh has no pipefail everywhere).
+        """sql=$(printf '%s' "$INIT_SQL_B64" | base64 -d)\n"""
+        "{\n"
+        f"{lines(before)}"
+        """  printf '%s\\n' "$sql"\n"""
+        f"{lines(after)}"
+        "} | psql -v ON_ERROR_STOP=1 --quiet\n"
+        f'echo "init.sql applied; password of {service.db_role} set"\n'
     )
 
 
-class DatabaseInit(Construct):
-    def __init__(
+@dataclass(frozen=True)
+class DatabaseInit:
+    """What a service's task needs to run its `db-init` container."""
+
+    image: str
+    host: str  # the RDS instance's address
+    master_secret_arn: str  # RDS-managed: keys username, password
+    # The execution role pulls through the cache: the first pull creates the cached repository.
+    pull_statement: dict[str, Any]
+
+    def container(
         self,
-        scope: Construct,
-        id_: str,
-        config: EnvironmentConfig,
-        database: Database,
-        registry: Registry,
+        service: Service,
+        *,
+        service_secret_arn: str,
+        log_group: str,
+        log_stream_prefix: str,
+        region: str,
+    ) -> dict[str, Any]:
+        return {
+            "name": CONTAINER_NAME,
+            "image": self.image,
+            # It exits when done; the task keeps running with the service's container.
+            "essential": False,
+            "readonlyRootFilesystem": True,
+            "command": ["sh", "-c", init_script(service)],
+            "environment": [
+                {"name": "PGHOST", "value": self.host},
+                {"name": "PGDATABASE", "value": DATABASE_NAME},
+                # RDS forces TLS (rds.force_ssl); libpq's default `prefer` would also use it,
+                # `require` refuses a server that does not.
+                {"name": "PGSSLMODE", "value": "require"},
+                {"name": "INIT_SQL_B64", "value": base64.b64encode(INIT_SQL.read_bytes()).decode()},
+            ],
+            # JSON keys of a secret (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
+            "secrets": [
+                {"name": "PGUSER", "valueFrom": f"{self.master_secret_arn}:username::"},
+                {"name": "PGPASSWORD", "valueFrom": f"{self.master_secret_arn}:password::"},
+                {"name": PASSWORD_VARIABLE, "valueFrom": f"{service_secret_arn}:password::"},
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": log_stream_prefix,
+                },
+            },
+        }
+
+
+class DatabaseInitImage(Construct):
+    """The pull-through cache rule the init containers' image comes through."""
+
+    def __init__(
+        self, scope: Construct, id_: str, config: EnvironmentConfig, registry: Registry
     ) -> None:
         super().__init__(scope, id_)
-        prefix = config.names.prefix
-        cache_prefix = f"{prefix}-ecr-public"
+        cache_prefix = f"{config.names.prefix}-ecr-public"
         EcrPullThroughCacheRule(
             self,
             "cache",
@@ -70,57 +141,17 @@ class DatabaseInit(Construct):
         # The account's registry, named after a repository's registry id: no account id here.
         any_repo = next(iter(registry.repositories.values()))
         registry_host = f"{any_repo.registry_id}.dkr.ecr.{config.region}.amazonaws.com"
-        log_group = CloudwatchLogGroup(
-            self, "logs", name=f"/ecs/{prefix}/db-init", retention_in_days=config.log_retention_days
+        self.image = f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}"
+        self.pull_statement = statement(
+            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html
+            [*ECR_PULL, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+            [f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
         )
-        master = database.instance.master_user_secret.get(0).secret_arn
-        service_secrets = {s: database.secrets[s.name].arn for s in SERVICES}
-        role = task_execution_role(
-            self,
-            "",
-            name=f"{prefix}-db-init-execution",
-            repositories=[f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
-            log_group_arn=log_group.arn,
-            secrets=[master, *service_secrets.values()],
-            # The first pull creates the cached repository and imports the image.
-            extra_pull_actions=["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
-        )
-        container = {
-            "name": "db-init",
-            "image": f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}",
-            "essential": True,
-            "command": ["sh", "-c", init_script()],
-            "environment": [
-                {"name": "PGHOST", "value": database.instance.address},
-                {"name": "PGDATABASE", "value": DATABASE_NAME},
-                {"name": "PGSSLMODE", "value": "require"},
-                {"name": "INIT_SQL_B64", "value": base64.b64encode(INIT_SQL.read_bytes()).decode()},
-            ],
-            "secrets": [
-                {"name": "PGUSER", "valueFrom": f"{master}:username::"},
-                {"name": "PGPASSWORD", "valueFrom": f"{master}:password::"},
-            ]
-            + [
-                {"name": _password_variable(s), "valueFrom": f"{arn}:password::"}
-                for s, arn in service_secrets.items()
-            ],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group.name,
-                    "awslogs-region": config.region,
-                    "awslogs-stream-prefix": "db-init",
-                },
-            },
-        }
-        self.task = EcsTaskDefinition(
-            self,
-            "task",
-            family=f"{prefix}-db-init",
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            execution_role_arn=role.arn,
-            container_definitions=json.dumps([container]),
+
+    def container_for(self, database: Database) -> DatabaseInit:
+        return DatabaseInit(
+            image=self.image,
+            host=database.instance.address,
+            master_secret_arn=database.instance.master_user_secret.get(0).secret_arn,
+            pull_statement=self.pull_statement,
         )

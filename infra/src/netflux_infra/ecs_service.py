@@ -32,8 +32,13 @@ from constructs import Construct
 from netflux_catalogue import CONTAINER_PORT, PORT_NAME, Service
 from netflux_infra.config import ServiceSizing
 from netflux_infra.container import callee_environment, container_definition
+from netflux_infra.dbinit import CONTAINER_NAME as DB_INIT
+from netflux_infra.dbinit import DatabaseInit
 from netflux_infra.iam import assume_role, task_execution_role
 from netflux_infra.naming import EnvironmentNames, short_name
+
+# Seconds from a task's start until failed load balancer health checks count.
+HEALTH_CHECK_GRACE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class ServiceWiring:
     repository_arn: str
     repository_url: str
     secret_arn: str  # the service's database login
+    db_init: DatabaseInit  # the init container that prepares the database first
     # ECS accepts a target group only once a load balancer uses it: create the service after
     # the listener.
     depends_on: tuple[ITerraformDependable, ...] = ()
@@ -84,7 +90,9 @@ class FargateService:
             name=names.execution_role(spec.name),
             repositories=[wiring.repository_arn],
             log_group_arn=self.log_group.arn,
-            secrets=[wiring.secret_arn],
+            # The master secret for the init container; only its own service secret.
+            secrets=[wiring.secret_arn, wiring.db_init.master_secret_arn],
+            extra_statements=[wiring.db_init.pull_statement],
         )
         # The application calls no AWS API: its task role grants nothing.
         self.task_role = IamRole(
@@ -102,6 +110,14 @@ class FargateService:
             log_group=self.log_group.name,
             log_stream_prefix=short,
             region=region,
+            starts_after=DB_INIT,
+        )
+        db_init = wiring.db_init.container(
+            spec,
+            service_secret_arn=wiring.secret_arn,
+            log_group=self.log_group.name,
+            log_stream_prefix=short,
+            region=region,
         )
         self.task_definition = EcsTaskDefinition(
             scope,
@@ -114,7 +130,7 @@ class FargateService:
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            container_definitions=json.dumps([container]),
+            container_definitions=json.dumps([db_init, container]),
         )
         self.service = self._service(scope, spec, wiring, names, sizing, capacity_provider)
         self._autoscaling(scope, spec, wiring, names, sizing)
@@ -163,7 +179,10 @@ class FargateService:
                     container_port=CONTAINER_PORT,
                 )
             ],
-            health_check_grace_period_seconds=60,
+            # Load balancer health checks count only after this: the init container (image pull
+            # through the cache, init.sql), the service's start and three passing checks 30 s
+            # apart must fit (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html).
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             # A release whose tasks never get healthy is stopped and the last good one restored.
@@ -172,8 +191,12 @@ class FargateService:
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
             depends_on=list(wiring.depends_on) or None,
-            # Auto scaling owns the count and the pipeline owns the running revision.
-            lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
+            # `apply` returns only once the service is stable, so `make deploy` fails on a
+            # release that never gets healthy (the circuit breaker rolls it back meanwhile).
+            wait_for_steady_state=True,
+            # Auto scaling owns the count. Terraform owns the task definition: a change in
+            # infra/ reaches the tasks on the next apply (docs/deploy.md, "Delivery").
+            lifecycle={"ignore_changes": ["desired_count"]},
         )
 
     def _autoscaling(

@@ -35,10 +35,10 @@ def task_execution_role(
     repositories: Sequence[str],
     log_group_arn: str,
     secrets: Sequence[str],
-    extra_pull_actions: Sequence[str] = (),
+    extra_statements: Sequence[dict[str, Any]] = (),
 ) -> IamRole:
     """What ECS needs to start a task, and nothing more: pull its image from these repositories,
-    write to its log group, read these secrets."""
+    write to its log group, read these secrets, and `extra_statements`."""
     role = IamRole(
         scope,
         f"execution-role{suffix}",
@@ -51,9 +51,10 @@ def task_execution_role(
         role=role.id,
         policy=policy(
             statement(["ecr:GetAuthorizationToken"], ["*"]),  # no resource-level permission
-            statement([*ECR_PULL, *extra_pull_actions], repositories),
+            statement(ECR_PULL, repositories),
             statement(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"]),
             statement(["secretsmanager:GetSecretValue"], secrets),
+            *extra_statements,
         ),
     )
     return role

@@ -6,15 +6,23 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from cdktf import Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf import (
+    LocalBackend,
+    S3Backend,
+    TerraformOutput,
+    TerraformStack,
+    TerraformVariable,
+    TerraformVariableValidationConfig,
+)
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from netflux_catalogue import SERVICES, Service
+from netflux_infra import image_tag
 from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
-from netflux_infra.dbinit import DatabaseInit
+from netflux_infra.dbinit import DatabaseInitImage
 from netflux_infra.ecs_service import FargateService, ServiceWiring
 from netflux_infra.edge import Edge
 from netflux_infra.monitoring import Monitoring
@@ -64,6 +72,23 @@ def configure_backend(
         LocalBackend(stack, path=f"terraform.{id_}.tfstate")
 
 
+def image_tag_variable(stack: TerraformStack) -> TerraformVariable:
+    """The image every service runs, chosen at apply time (`make deploy` passes the commit it
+    pushed): no default, so no apply can fall back to a tag that was never pushed."""
+    return TerraformVariable(
+        stack,
+        image_tag.VARIABLE,
+        type="string",
+        nullable=False,
+        description="Image tag both services run (a commit pushed to their ECR repositories)",
+        validation=[
+            TerraformVariableValidationConfig(
+                condition=image_tag.TERRAFORM_CONDITION, error_message=image_tag.ERROR_MESSAGE
+            )
+        ],
+    )
+
+
 class NetfluxStack(TerraformStack):
     def __init__(
         self,
@@ -77,6 +102,7 @@ class NetfluxStack(TerraformStack):
         aws_provider(self, config.region, config.name, provider_overrides)
         configure_backend(self, id_, config.state, config.name, config.region)
 
+        self.image_tag = image_tag_variable(self)
         self.network = Network(self, "network", config)
         self.security = SecurityGroups(self, "security", config, self.network)
         if not config.nat_gateways:
@@ -86,8 +112,9 @@ class NetfluxStack(TerraformStack):
         self.database = Database(self, "database", config, self.network, self.security)
         self.registry = Registry(self, "registry", config)
         self.compute = Compute(self, "compute", config.names)
+        # In the `db-init` scope, where the pull-through cache rule has always been (its address).
+        self.db_init = DatabaseInitImage(self, "db-init", config, self.registry)
         self.services = {spec.name: self._service(spec) for spec in SERVICES}
-        self.db_init = DatabaseInit(self, "db-init", config, self.database, self.registry)
         load_balancer = self.edge.load_balancer
         Monitoring(
             self,
@@ -117,6 +144,7 @@ class NetfluxStack(TerraformStack):
             repository_arn=repository.arn,
             repository_url=repository.repository_url,
             secret_arn=self.database.secrets[spec.name].arn,
+            db_init=self.db_init.container_for(self.database),
             depends_on=(load_balancer.listener,),
         )
         # In the `compute` scope, where the services' resources have always been (addresses).
@@ -127,7 +155,7 @@ class NetfluxStack(TerraformStack):
             names=config.names,
             region=config.region,
             sizing=config.sizing[spec.name],
-            image_tag=config.image_tag,
+            image_tag=self.image_tag.string_value,
             log_retention_days=config.log_retention_days,
             capacity_provider="FARGATE_SPOT" if config.fargate_spot else "FARGATE",
             trusted_proxies=config.vpc_cidr,
@@ -147,13 +175,6 @@ class NetfluxStack(TerraformStack):
         )
         out("site_bucket", self.edge.site.bucket.bucket, "Where the web front end is published")
         out("cluster_name", self.compute.cluster.name, "ECS cluster")
-        out("db_init_task", self.db_init.task.family, "One-off task applying init.sql")
-        out(
-            "app_subnets",
-            Fn.join(",", [s.id for s in self.network.app_subnets]),
-            "Where one-off tasks run",
-        )
-        out("app_security_group", self.security.app.id, "Security group for one-off tasks")
         for name, repo in self.registry.repositories.items():
             short = short_name(name)
             out(f"ecr_{short}_url", repo.repository_url, f"ECR repository of {name}")
