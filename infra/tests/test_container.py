@@ -59,3 +59,10 @@ def test_logs_health_and_hardening() -> None:
     assert "http://127.0.0.1:8080/actuator/health" in HEALTH_COMMAND
     assert container["readonlyRootFilesystem"] is True
     assert container["essential"] is True
+
+
+def test_a_container_can_wait_for_another_to_succeed() -> None:
+    assert "dependsOn" not in definition()
+    assert definition(starts_after="db-init")["dependsOn"] == [
+        {"containerName": "db-init", "condition": "SUCCESS"}
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -292,20 +291,6 @@ def test_state_backend_is_local_and_relative_by_default(any_stack: Stack) -> Non
 
     assert backend == {"local": {"path": f"terraform.{any_stack.name}.tfstate"}}
     assert str(any_stack.folder.parent.parent) not in json.dumps(any_stack.json)
-
-
-def test_db_init_task_carries_init_sql_and_reads_only_database_secrets(stack: Stack) -> None:
-    task = stack.named("aws_ecs_task_definition", "db-init")
-    [definition] = json.loads(task["container_definitions"])
-    env = {e["name"]: e["value"] for e in definition["environment"]}
-    init_sql = (Path(__file__).resolve().parents[2] / "init.sql").read_bytes()
-
-    assert base64.b64decode(env["INIT_SQL_B64"]) == init_sql
-    assert env["PGSSLMODE"] == "require"
-    assert {s["name"] for s in definition["secrets"]} == {
-        "PGUSER", "PGPASSWORD", "MOVIE_PASSWORD", "CUSTOMER_PASSWORD",
-    }  # fmt: skip
-    assert "ALTER ROLE movie_service PASSWORD :'movie_pw'" in definition["command"][-1]
 
 
 def test_deployment_publishes_every_web_file_to_the_site_bucket(stack: Stack) -> None:

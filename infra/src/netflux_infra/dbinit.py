@@ -13,8 +13,10 @@ its whole session, so two runs of init.sql never interleave
 lock: it is released when psql exits, also on error.
 
 The image is the official PostgreSQL image, pulled through an ECR pull-through cache of ECR
-Public, because tasks have no internet access
-(https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html).
+Public (registry.py's `PullThroughCache`), because tasks have no internet access.
+
+Plain data and text, no cdktf import: the script is tested against a real PostgreSQL without
+synthesis.
 """
 
 from __future__ import annotations
@@ -25,17 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
-from constructs import Construct
-
 from netflux_catalogue import DATABASE_NAME, Service
-from netflux_infra.config import EnvironmentConfig
-from netflux_infra.database import Database
-from netflux_infra.iam import ECR_PULL, statement
-from netflux_infra.registry import Registry
 
 INIT_SQL = Path(__file__).resolve().parents[3] / "init.sql"
-POSTGRES_IMAGE = "docker/library/postgres:16-alpine"  # under public.ecr.aws
 CONTAINER_NAME = "db-init"
 # Any constant both services agree on; hashtext keeps it readable in pg_locks.
 LOCK_KEY = "hashtext('netflux:init.sql')"
@@ -122,36 +116,3 @@ class DatabaseInit:
                 },
             },
         }
-
-
-class DatabaseInitImage(Construct):
-    """The pull-through cache rule the init containers' image comes through."""
-
-    def __init__(
-        self, scope: Construct, id_: str, config: EnvironmentConfig, registry: Registry
-    ) -> None:
-        super().__init__(scope, id_)
-        cache_prefix = f"{config.names.prefix}-ecr-public"
-        EcrPullThroughCacheRule(
-            self,
-            "cache",
-            ecr_repository_prefix=cache_prefix,
-            upstream_registry_url="public.ecr.aws",
-        )
-        # The account's registry, named after a repository's registry id: no account id here.
-        any_repo = next(iter(registry.repositories.values()))
-        registry_host = f"{any_repo.registry_id}.dkr.ecr.{config.region}.amazonaws.com"
-        self.image = f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}"
-        self.pull_statement = statement(
-            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html
-            [*ECR_PULL, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
-            [f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
-        )
-
-    def container_for(self, database: Database) -> DatabaseInit:
-        return DatabaseInit(
-            image=self.image,
-            host=database.instance.address,
-            master_secret_arn=database.instance.master_user_secret.get(0).secret_arn,
-            pull_statement=self.pull_statement,
-        )

@@ -1,10 +1,13 @@
-"""ECR: one repository per service; immutable tags, scanned on push, old images expire."""
+"""ECR: one repository per service; immutable tags, scanned on push, old images expire. And the
+pull-through cache of ECR Public the init containers' PostgreSQL image comes through."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
     EcrRepositoryEncryptionConfiguration,
@@ -13,6 +16,9 @@ from constructs import Construct
 
 from netflux_catalogue import SERVICES
 from netflux_infra.config import EnvironmentConfig
+from netflux_infra.iam import ECR_PULL, statement
+
+POSTGRES_IMAGE = "docker/library/postgres:16-alpine"  # under public.ecr.aws
 
 LIFECYCLE = json.dumps(
     {
@@ -63,3 +69,30 @@ class Registry(Construct):
                 self, f"{spec.short}-lifecycle", repository=repo.name, policy=LIFECYCLE
             )
             self.repositories[spec.name] = repo
+
+
+class PullThroughCache(Construct):
+    """ECR Public through the account's registry: tasks have no internet access
+    (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html)."""
+
+    def __init__(
+        self, scope: Construct, id_: str, config: EnvironmentConfig, registry: Registry
+    ) -> None:
+        super().__init__(scope, id_)
+        cache_prefix = f"{config.names.prefix}-ecr-public"
+        EcrPullThroughCacheRule(
+            self,
+            "cache",
+            ecr_repository_prefix=cache_prefix,
+            upstream_registry_url="public.ecr.aws",
+        )
+        # The account's registry, named after a repository's registry id: no account id here.
+        any_repo = next(iter(registry.repositories.values()))
+        registry_host = f"{any_repo.registry_id}.dkr.ecr.{config.region}.amazonaws.com"
+        self.postgres_image = f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}"
+        # What a task's execution role needs to pull through it: the first pull creates the
+        # cached repository (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html).
+        self.pull_statement: dict[str, Any] = statement(
+            [*ECR_PULL, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+            [f"arn:aws:ecr:{config.region}:*:repository/{cache_prefix}/*"],
+        )

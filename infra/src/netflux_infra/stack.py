@@ -22,13 +22,13 @@ from netflux_infra import image_tag
 from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
-from netflux_infra.dbinit import DatabaseInitImage
+from netflux_infra.dbinit import DatabaseInit
 from netflux_infra.ecs_service import FargateService, ServiceWiring
 from netflux_infra.edge import Edge
 from netflux_infra.monitoring import Monitoring
 from netflux_infra.naming import short_name
 from netflux_infra.network import Network, VpcEndpoints
-from netflux_infra.registry import Registry
+from netflux_infra.registry import PullThroughCache, Registry
 from netflux_infra.security import SecurityGroups
 
 # Extra AwsProvider arguments, e.g. a rehearsal's emulator endpoints; none in production.
@@ -113,7 +113,7 @@ class NetfluxStack(TerraformStack):
         self.registry = Registry(self, "registry", config)
         self.compute = Compute(self, "compute", config.names)
         # In the `db-init` scope, where the pull-through cache rule has always been (its address).
-        self.db_init = DatabaseInitImage(self, "db-init", config, self.registry)
+        self.cache = PullThroughCache(self, "db-init", config, self.registry)
         self.services = {spec.name: self._service(spec) for spec in SERVICES}
         load_balancer = self.edge.load_balancer
         Monitoring(
@@ -144,7 +144,12 @@ class NetfluxStack(TerraformStack):
             repository_arn=repository.arn,
             repository_url=repository.repository_url,
             secret_arn=self.database.secrets[spec.name].arn,
-            db_init=self.db_init.container_for(self.database),
+            db_init=DatabaseInit(
+                image=self.cache.postgres_image,
+                host=self.database.instance.address,
+                master_secret_arn=self.database.instance.master_user_secret.get(0).secret_arn,
+                pull_statement=self.cache.pull_statement,
+            ),
             depends_on=(load_balancer.listener,),
         )
         # In the `compute` scope, where the services' resources have always been (addresses).

@@ -4,6 +4,10 @@
 2. synthesize the stacks with the emulator's provider settings passed to `build_app` (the
    provider points at moto; the synthesized JSON is otherwise the production one);
 3. `terraform init` (offline provider mirror) and `apply`;
+   first the image repositories alone, then an image manifest is put into each (what `make
+   deploy` pushes; checked by the deploy's own `require_pushed`), then everything with
+   `image_tag` set; the services' tasks must then run that tag, beside their db-init container,
+   with a generated password in each service secret, and be stable (the deploy's own waiter);
 4. `terraform plan` must show no changes;
 5. the web front end, published by the apply as the deployment does, is read back from the
    site bucket and compared with web/;
@@ -26,12 +30,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from netflux_catalogue import SERVICES
 from netflux_devstack.ports import free_port
 from netflux_infra.config import ENVIRONMENTS, EnvironmentConfig
+from netflux_infra.deploy import apply as deploy_apply
+from netflux_infra.deploy import guard, images, verify
+from netflux_infra.image_tag import VARIABLE
 
 INFRA = Path(__file__).resolve().parents[4]
 WEB = INFRA.parent / "web"
 PLUGIN_DIR = os.environ.get("NETFLUX_TF_PLUGIN_DIR", "/opt/tf-plugins")
+IMAGE_TAG = "0123456789ab"  # a commit-shaped tag, as `make deploy` pushes
+# A minimal image manifest: ECR stores it as pushed; no layer is ever pulled (no task runs).
+IMAGE_MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": "sha256:" + "4" * 64},
+        "layers": [],
+    }
+)  # fmt: skip
 REQUIRED_OUTPUTS = ("cloudfront_domain", "alb_dns_name", "ecr_movie_url", "ecr_customer_url")
 
 
@@ -75,6 +94,7 @@ def terraform(folder: Path, *args: str, check: bool = True) -> subprocess.Comple
         "TF_CLI_CONFIG_FILE": "/dev/null",
         "CHECKPOINT_DISABLE": "1",
         "AWS_EC2_METADATA_DISABLED": "true",
+        f"TF_VAR_{VARIABLE}": IMAGE_TAG,
     }
     result = subprocess.run(
         ["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True
@@ -141,6 +161,43 @@ def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
     say("teardown: deletion protection lifted (database, load balancer), buckets emptied")
 
 
+def push_images(endpoint: str, folder: Path, config: EnvironmentConfig) -> None:
+    """The deploy's first steps: the repositories alone, then the images in them."""
+    targets = [f"-target={address}" for address in deploy_apply.registry_targets(folder)]
+    terraform(folder, "apply", "-auto-approve", "-input=false", *targets)
+    ecr = client(endpoint, "ecr", config.region)
+    for spec in SERVICES:
+        ecr.put_image(
+            repositoryName=config.names.repository(spec.name),
+            imageManifest=IMAGE_MANIFEST,
+            imageTag=IMAGE_TAG,
+        )
+    images.require_pushed(ecr, config.names, IMAGE_TAG)
+
+
+def check_services(endpoint: str, config: EnvironmentConfig) -> None:
+    """What the apply left running: the pushed tag, db-init first, generated passwords, stable."""
+    names, region = config.names, config.region
+    ecs = client(endpoint, "ecs", region)
+    running = guard.running_tags(ecs, names)
+    if running != {spec.name: IMAGE_TAG for spec in SERVICES}:
+        raise RehearsalFailed(f"services run {running}, expected {IMAGE_TAG}")
+    secrets = client(endpoint, "secretsmanager", region)
+    for spec in SERVICES:
+        [service] = ecs.describe_services(cluster=names.cluster, services=[spec.name])["services"]
+        task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+        containers = {c["name"]: c for c in task["taskDefinition"]["containerDefinitions"]}
+        if containers[spec.name].get("dependsOn") != [
+            {"containerName": "db-init", "condition": "SUCCESS"}
+        ]:
+            raise RehearsalFailed(f"{spec.name} does not wait for its db-init container")
+        value = secrets.get_secret_value(SecretId=names.database_secret(spec.name))
+        if len(json.loads(value["SecretString"])["password"]) < 32:
+            raise RehearsalFailed(f"{spec.name}'s secret has no generated password")
+    verify.wait_stable(ecs, names, delay=1, attempts=10)
+    say(f"services run {IMAGE_TAG} after db-init, with generated passwords, stable")
+
+
 def read_back_site(endpoint: str, bucket: str, region: str) -> None:
     s3 = client(endpoint, "s3", region)
     expected = {
@@ -171,10 +228,12 @@ def rehearse(environment: str) -> None:
             terraform(folder, "init", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
 
             started = time.monotonic()
+            push_images(endpoint, folder, config)
             terraform(folder, "apply", "-auto-approve", "-input=false")
             applied = time.monotonic() - started
             resources = terraform(folder, "state", "list").stdout.split()
             say(f"applied {len(resources)} resources in {applied:.0f} s")
+            check_services(endpoint, config)
 
             started = time.monotonic()
             plan = terraform(folder, "plan", "-detailed-exitcode", "-input=false", check=False)

@@ -369,3 +369,24 @@ def rds_performance_insights() -> None:
 
     for name in ("create_db_instance", "modify_db_instance"):
         setattr(RDSResponse, name, remember(getattr(RDSResponse, name)))
+
+
+@shim
+def ecs_services_reach_steady_state() -> None:
+    """moto: no task runs, so a new service's running count stays 0 and its deployment
+    IN_PROGRESS (unless MOTO_ECS_SERVICE_RUNNING, one number for every service): the provider's
+    `wait_for_steady_state` and ECS's services_stable waiter would wait forever. Reported as AWS
+    reports a service whose desired tasks all started."""
+    from moto.ecs.models import Service
+
+    original_init = Service.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.running_count, self.pending_count = self.desired_count, 0
+        for deployment in self.deployments:
+            deployment.update(
+                runningCount=self.desired_count, pendingCount=0, rolloutState="COMPLETED"
+            )
+
+    setattr(Service, "__init__", init)
