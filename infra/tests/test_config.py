@@ -43,3 +43,41 @@ def test_sizing_for_an_unknown_or_missing_service_is_refused() -> None:
 def test_the_old_protection_switch_is_gone() -> None:
     with pytest.raises(ValidationError, match="db_deletion_protection"):
         EnvironmentConfig(name="x", db_deletion_protection=True)  # type: ignore[call-arg]
+
+
+def test_waf_and_an_existing_web_acl_exclude_each_other() -> None:
+    with pytest.raises(ValidationError, match="exclude each other"):
+        EnvironmentConfig(name="x", waf=True, web_acl_arn="arn:aws:wafv2:us-east-1:1:global/x")
+
+
+def test_blocked_addresses_need_the_waf() -> None:
+    with pytest.raises(ValidationError, match="blocked_cidrs needs waf"):
+        EnvironmentConfig(name="x", blocked_cidrs=("203.0.113.0/24",))
+    with pytest.raises(ValidationError, match=r"203\.0\.113\.1/24"):
+        EnvironmentConfig(name="x", waf=True, blocked_cidrs=("203.0.113.1/24",))  # host bits
+
+
+def test_blocked_addresses_become_waf_ip_sets_per_address_family() -> None:
+    from netflux_infra_testing.small_stack import synth_waf
+
+    config = EnvironmentConfig(
+        name="x", waf=True, blocked_cidrs=("203.0.113.0/24", "2001:db8::/32", "198.51.100.7/32")
+    )
+    resources = synth_waf(config)["resource"]
+    ip_sets = {s["ip_address_version"]: s for s in resources["aws_wafv2_ip_set"].values()}
+    [acl] = resources["aws_wafv2_web_acl"].values()
+    first = min(acl["rule"], key=lambda r: r["priority"])
+
+    assert sorted(ip_sets["IPV4"]["addresses"]) == ["198.51.100.7/32", "203.0.113.0/24"]
+    assert ip_sets["IPV6"]["addresses"] == ["2001:db8::/32"]
+    assert all(s["scope"] == "CLOUDFRONT" for s in ip_sets.values())
+    # Blocked addresses are refused before any other rule looks at the request.
+    assert first["action"] == {"block": {}}
+    assert "ip_set_reference_statement" in first["statement"]
+    blocking = sorted(
+        r["statement"]["ip_set_reference_statement"]["arn"]
+        for r in acl["rule"]
+        if "ip_set_reference_statement" in r["statement"]
+    )
+    assert len(blocking) == 2
+    assert all(a.startswith("${aws_wafv2_ip_set.") for a in blocking)

@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistribution,
     CloudfrontDistributionOrderedCacheBehavior,
     CloudfrontDistributionOrigin,
+    CloudfrontDistributionOriginCustomHeader,
 )
 from cdktf_cdktf_provider_aws.cloudfront_origin_access_control import (
     CloudfrontOriginAccessControl,
@@ -47,6 +48,8 @@ class Cdn:
         domain_name: str | None,
         certificate_arn: str | None,
         web_acl_arn: str | None,
+        origin_header: str,
+        origin_secret_value: str,
     ) -> None:
         prefix = names.prefix
         self.oac = CloudfrontOriginAccessControl(
@@ -108,6 +111,12 @@ class Cdn:
                         "origin_protocol_policy": "https-only" if api_over_https else "http-only",
                         "origin_ssl_protocols": ["TLSv1.2"],
                     },
+                    # The load balancer forwards only requests that carry it (origin_secret.py).
+                    custom_header=[
+                        CloudfrontDistributionOriginCustomHeader(
+                            name=origin_header, value=origin_secret_value
+                        )
+                    ],
                 ),
             ],
             default_cache_behavior={

@@ -6,11 +6,13 @@ Availability zones and the CloudFront prefix list id are explicit so that synthe
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from netflux_catalogue import SERVICES
+from netflux_infra.name_limits import name_problems
 from netflux_infra.naming import EnvironmentNames
 from netflux_infra.retention import Retention
 
@@ -80,7 +82,10 @@ class EnvironmentConfig(Frozen):
     availability_zones: tuple[str, str] = ("us-east-1a", "us-east-1b")
     vpc_cidr: str = "10.0.0.0/16"
     nat_gateways: bool = False  # the seed: "do it later"; VPC endpoints cover AWS APIs meanwhile
-    blocked_cidrs: tuple[str, ...] = ()  # denied by the public subnets' network ACL
+    # Client addresses refused at the edge, by the stack's WAF (needs `waf`). Behind CloudFront
+    # the load balancer and the subnets only ever see CloudFront's addresses, so a network ACL
+    # could not block a client: the web ACL sees the viewer's address (edge_waf.py).
+    blocked_cidrs: tuple[str, ...] = ()
     cloudfront_prefix_list_id: str | None = None  # default: the region's entry above
 
     domain_name: str | None = None  # optional custom domain for CloudFront
@@ -89,6 +94,11 @@ class EnvironmentConfig(Frozen):
     alb_certificate_arn: str | None = None
     alb_origin_domain: str | None = None  # the name that certificate covers (a CNAME to the ALB)
     web_acl_arn: str | None = None  # an existing WAFv2 web ACL (CLOUDFRONT scope) to attach
+    # Or a web ACL created by the stack: AWS managed rules and a per-client rate limit.
+    waf: bool = False
+    waf_rate_limit: int = Field(default=2000, ge=10)  # requests per client address, 5 minutes
+    # Who hears the alarms (e-mail; each address confirms its subscription once).
+    alarm_emails: tuple[str, ...] = ()
 
     db_instance_class: str = "db.t4g.micro"
     db_allocated_storage: int = 20
@@ -136,9 +146,23 @@ class EnvironmentConfig(Frozen):
             raise ValueError("domain_name and certificate_arn go together")
         if bool(self.alb_certificate_arn) != bool(self.alb_origin_domain):
             raise ValueError("alb_certificate_arn and alb_origin_domain go together")
+        if self.waf and self.web_acl_arn:
+            raise ValueError(
+                "waf (a web ACL created by the stack) and web_acl_arn exclude each other"
+            )
+        for cidr in self.blocked_cidrs:
+            ipaddress.ip_network(cidr)  # a ValueError names the malformed one
+        if self.blocked_cidrs and not self.waf:
+            raise ValueError(
+                "blocked_cidrs needs waf=True: behind CloudFront only the web ACL sees client"
+                " addresses"
+            )
         services = {spec.name for spec in SERVICES}
         if set(self.sizing) != services:
             raise ValueError(f"sizing needs exactly one entry per service: {sorted(services)}")
+        problems = name_problems(self.names, [spec.name for spec in SERVICES])
+        if problems:
+            raise ValueError("names AWS would refuse:\n" + "\n".join(problems))
         return self
 
 
@@ -163,6 +187,7 @@ PROD = EnvironmentConfig(
         "customer-service": ServiceSizing(desired_count=4, min_count=4, max_count=12),
     },
     log_retention_days=90,
+    waf=True,  # AWS managed rules and a rate limit in front of the production site
     requires_approval=True,
     retain_on_destroy=True,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import Fn
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_random_password import (
     DataAwsSecretsmanagerRandomPassword,
 )
@@ -18,11 +19,24 @@ from constructs import Construct
 from netflux_catalogue import DATABASE_NAME, SERVICES
 from netflux_infra.config import EnvironmentConfig
 from netflux_infra.iam import assume_role
+from netflux_infra.naming import EnvironmentNames
 from netflux_infra.network import Network
 from netflux_infra.security import POSTGRES_PORT, SecurityGroups
 
 PASSWORD_LENGTH = 40  # ~238 bits from 62 symbols
+EXPORTED_LOGS = ("postgresql", "upgrade")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def final_snapshot_identifier(names: EnvironmentNames) -> str:
+    """`netflux-prod-final-<creation time>`: unique per instance, so destroying a re-created
+    environment does not collide with the snapshot of its predecessor (a snapshot identifier
+    must be unique in the account and region,
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
+    Terraform has no random or time provider here (only the AWS provider is available offline),
+    so the time comes from timestamp(), which would change on every plan: the instance ignores
+    later changes of this attribute, so the value set at creation stays."""
+    return f"{names.final_snapshot}-" + Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())
 
 
 class Database(Construct):
@@ -48,7 +62,8 @@ class Database(Construct):
         parameters = DbParameterGroup(
             self,
             "parameters",
-            name=f"{prefix}-postgres16",
+            # create_before_destroy: a prefix, so the replacement's name cannot collide.
+            name_prefix=names.db_parameter_group_prefix,
             family="postgres16",
             parameter=[
                 DbParameterGroupParameter(name="rds.force_ssl", value="1"),
@@ -69,10 +84,22 @@ class Database(Construct):
         IamRolePolicyAttachment(
             self, "monitoring-policy", role=monitoring.name, policy_arn=ENHANCED_MONITORING_POLICY
         )
+        # RDS creates the log groups of exported logs itself, without retention, unless they
+        # exist first: Terraform creates them, and the instance waits for them
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html).
+        self.log_groups = [
+            CloudwatchLogGroup(
+                self,
+                f"logs-{log}",
+                name=names.db_log_group(log),
+                retention_in_days=config.log_retention_days,
+            )
+            for log in EXPORTED_LOGS
+        ]
         self.instance = DbInstance(
             self,
             "postgres",
-            identifier=prefix,
+            identifier=names.db_instance,
             engine="postgres",
             engine_version="16",
             instance_class=config.db_instance_class,
@@ -96,15 +123,18 @@ class Database(Construct):
             maintenance_window="sun:04:30-sun:05:30",
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            enabled_cloudwatch_logs_exports=list(EXPORTED_LOGS),
             monitoring_interval=60,
             monitoring_role_arn=monitoring.arn,
             performance_insights_enabled=config.db_performance_insights,
             skip_final_snapshot=retention.db_skip_final_snapshot,
             final_snapshot_identifier=(
-                names.final_snapshot if retention.db_takes_final_snapshot else None
+                final_snapshot_identifier(names) if retention.db_takes_final_snapshot else None
             ),
             apply_immediately=retention.db_apply_immediately,
+            depends_on=list(self.log_groups),
+            # The identifier holds the creation time (below): fixed once the instance exists.
+            lifecycle={"ignore_changes": ["final_snapshot_identifier"]},
         )
 
         # One secret per service, in the shape the services read (keys host, port, dbname,

@@ -11,6 +11,7 @@ Terraform would replace the services.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,19 @@ class ServiceWiring:
     depends_on: tuple[ITerraformDependable, ...] = ()
 
 
+def capacity_strategy(fargate_spot: bool) -> list[EcsServiceCapacityProviderStrategy]:
+    """On-demand Fargate, or Spot with one on-demand task as the base: when Spot has no capacity
+    (or reclaims every task at once) the service still runs one task. `base` tasks are placed on
+    their provider first; weights share the rest, so weight 0 keeps on-demand at the base
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html)."""
+    if not fargate_spot:
+        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+    return [
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=0),
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1),
+    ]
+
+
 class FargateService:
     def __init__(
         self,
@@ -74,7 +88,7 @@ class FargateService:
         sizing: ServiceSizing,
         image_tag: str,
         log_retention_days: int,
-        capacity_provider: str,
+        capacity: Sequence[EcsServiceCapacityProviderStrategy],
         trusted_proxies: str,
     ) -> None:
         short = short_name(spec.name)
@@ -132,7 +146,7 @@ class FargateService:
             task_role_arn=self.task_role.arn,
             container_definitions=json.dumps([db_init, container]),
         )
-        self.service = self._service(scope, spec, wiring, names, sizing, capacity_provider)
+        self.service = self._service(scope, spec, wiring, names, sizing, capacity)
         self._autoscaling(scope, spec, wiring, names, sizing)
 
     def _service(
@@ -142,7 +156,7 @@ class FargateService:
         wiring: ServiceWiring,
         names: EnvironmentNames,
         sizing: ServiceSizing,
-        capacity_provider: str,
+        capacity: Sequence[EcsServiceCapacityProviderStrategy],
     ) -> EcsService:
         connect: dict[str, Any] = {"enabled": True, "namespace": wiring.namespace_arn}
         if spec.discoverable:
@@ -163,9 +177,7 @@ class FargateService:
             cluster=wiring.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=sizing.desired_count,
-            capacity_provider_strategy=[
-                EcsServiceCapacityProviderStrategy(capacity_provider=capacity_provider, weight=1)
-            ],
+            capacity_provider_strategy=list(capacity),
             platform_version="LATEST",
             network_configuration={
                 "subnets": list(wiring.subnet_ids),

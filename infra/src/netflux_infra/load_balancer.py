@@ -1,10 +1,12 @@
 """The application load balancer: one target group per service, path rules from the catalogue's
-routing table, a problem+json 404 for every other /api/ path."""
+routing table, a problem+json 404 for every other /api/ path, and a 403 for any request that
+does not carry CloudFront's origin secret (origin_secret.py)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.lb import Lb
@@ -17,9 +19,31 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from constructs import Construct
 
-from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, NOT_FOUND_PROBLEM, SERVICES, routes
+from netflux_catalogue import (
+    CONTAINER_PORT,
+    HEALTH_PATH,
+    NOT_FOUND_PROBLEM,
+    SERVICES,
+    problem_body,
+    routes,
+)
 from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS
 from netflux_infra.naming import EnvironmentNames, short_name
+
+FORBIDDEN = problem_body(403, "Forbidden", "Requests reach the API through the site only")
+# Listener rules are evaluated from the lowest priority number; 50000 is the highest allowed
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
+LAST_PRIORITY = 50000
+
+
+def fixed(problem: dict[str, Any]) -> dict[str, str]:
+    """A fixed response carrying a problem. ALB cannot send application/problem+json (its
+    content types are a fixed list); the body is still the problem."""
+    return {
+        "content_type": "application/json",
+        "message_body": json.dumps(problem),
+        "status_code": str(problem["status"]),
+    }
 
 
 class LoadBalancer:
@@ -36,13 +60,15 @@ class LoadBalancer:
         listener_port: int,
         certificate_arn: str | None,
         log_bucket_id: str,
+        origin_header: str,
+        origin_secret_value: str,
         deletion_protection: bool,
         depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         self.alb = Lb(
             scope,
             "alb",
-            name=names.prefix,
+            name=names.load_balancer,
             load_balancer_type="application",
             internal=False,
             security_groups=[security_group_id],
@@ -59,7 +85,9 @@ class LoadBalancer:
             self.target_groups[spec.name] = LbTargetGroup(
                 scope,
                 f"tg-{short_name(spec.name)}",
-                name=names.target_group(spec.name),
+                # create_before_destroy: a prefix, so the replacement's name cannot collide.
+                name_prefix=names.target_group_prefix(spec.name),
+                tags={"Name": names.target_group(spec.name)},
                 port=CONTAINER_PORT,
                 protocol="HTTP",
                 target_type="ip",  # Fargate tasks register by IP
@@ -79,6 +107,11 @@ class LoadBalancer:
             )
 
         https = certificate_arn is not None
+        # Only requests that carry CloudFront's secret header reach a rule; anything else that
+        # gets through the prefix list (another account's distribution) is refused by default.
+        from_cloudfront = LbListenerRuleCondition(
+            http_header={"http_header_name": origin_header, "values": [origin_secret_value]}
+        )
         self.listener = LbListener(
             scope,
             "listener",
@@ -88,15 +121,7 @@ class LoadBalancer:
             certificate_arn=certificate_arn,
             ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" if https else None,
             default_action=[
-                LbListenerDefaultAction(
-                    type="fixed-response",
-                    # ALB cannot send application/problem+json; the body is still a problem.
-                    fixed_response={
-                        "content_type": "application/json",
-                        "message_body": json.dumps(NOT_FOUND_PROBLEM),
-                        "status_code": "404",
-                    },
-                )
+                LbListenerDefaultAction(type="fixed-response", fixed_response=fixed(FORBIDDEN))
             ],
         )
         for route in routes():
@@ -106,7 +131,8 @@ class LoadBalancer:
                 listener_arn=self.listener.arn,
                 priority=route.priority,
                 condition=[
-                    LbListenerRuleCondition(path_pattern={"values": list(route.path_patterns)})
+                    LbListenerRuleCondition(path_pattern={"values": list(route.path_patterns)}),
+                    from_cloudfront,
                 ],
                 action=[
                     LbListenerRuleAction(
@@ -114,3 +140,14 @@ class LoadBalancer:
                     )
                 ],
             )
+        # Every other path CloudFront sends: the problem+json 404 (the last rule of all).
+        LbListenerRule(
+            scope,
+            "rule-not-found",
+            listener_arn=self.listener.arn,
+            priority=LAST_PRIORITY,
+            condition=[from_cloudfront],
+            action=[
+                LbListenerRuleAction(type="fixed-response", fixed_response=fixed(NOT_FOUND_PROBLEM))
+            ],
+        )

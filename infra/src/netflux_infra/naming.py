@@ -58,7 +58,62 @@ class EnvironmentNames:
         return f"/ecs/{self.prefix}/{service}"
 
     def target_group(self, service: str) -> str:
+        """The target group's Name tag; AWS names it from `target_group_prefix`."""
         return f"{self.prefix}-{short_name(service)}"
+
+    def target_group_prefix(self, service: str) -> str:
+        # A replacement is created before the old group goes (create_before_destroy): a fixed
+        # name would collide, a prefix gets a unique suffix. Target groups allow 6 characters.
+        return f"{short_name(service)[:5]}-"
+
+    def security_group_prefix(self, group: str) -> str:
+        return f"{self.prefix}-{group}-"
+
+    @property
+    def load_balancer(self) -> str:
+        return self.prefix
+
+    @property
+    def db_instance(self) -> str:
+        return self.prefix
+
+    @property
+    def db_parameter_group_prefix(self) -> str:
+        return f"{self.prefix}-postgres16-"
+
+    def db_log_group(self, log: str) -> str:
+        """Where RDS exports a log (`postgresql`, `upgrade`): RDS fixes this name."""
+        return f"/aws/rds/instance/{self.db_instance}/{log}"
+
+    def bucket_prefix(self, purpose: str) -> str:
+        return f"{self.prefix}-{purpose}-"
+
+    @property
+    def alarm_topic(self) -> str:
+        return f"{self.prefix}-alarms"
+
+    @property
+    def alarm_key_alias(self) -> str:
+        return f"alias/{self.prefix}-alarms"
+
+    def alarm(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @property
+    def dashboard(self) -> str:
+        return self.prefix
+
+    @property
+    def origin_secret(self) -> str:
+        return f"{self.prefix}/edge/origin-verify"
+
+    @property
+    def web_acl(self) -> str:
+        return f"{self.prefix}-edge"
+
+    @property
+    def blocked_ip_set(self) -> str:
+        return f"{self.prefix}-blocked"
 
     def scaling_policy(self, service: str, metric: str) -> str:
         return f"{self.prefix}-{short_name(service)}-{metric}"
@@ -68,6 +123,7 @@ class EnvironmentNames:
 
     @property
     def final_snapshot(self) -> str:
+        """The final snapshot's identifier starts so; database.py appends the creation time."""
         return f"{self.prefix}-final"
 
 

@@ -116,7 +116,10 @@ class Network(Construct):
         self._flow_logs(config)
 
     def _public_acl(self, config: EnvironmentConfig) -> None:
-        """Security groups cannot deny; the public subnets' ACL drops the blocked CIDRs first."""
+        """The public subnets admit web traffic and replies only. Client addresses are not
+        blocked here: behind CloudFront the load balancer's peers are CloudFront's servers, so
+        a rule on a client's address would never match; the stack's WAF blocks them
+        (blocked_cidrs, edge_waf.py)."""
         acl = NetworkAcl(
             self,
             "public-acl",
@@ -124,17 +127,6 @@ class Network(Construct):
             subnet_ids=[s.id for s in self.public_subnets],
             tags={"Name": f"{config.names.prefix}-public"},
         )
-        for n, cidr in enumerate(config.blocked_cidrs):
-            NetworkAclRule(
-                self,
-                f"deny-{n}",
-                network_acl_id=acl.id,
-                rule_number=10 + n,
-                egress=False,
-                protocol="-1",
-                rule_action="deny",
-                cidr_block=cidr,
-            )
         allowed = [(80, 80), (443, 443), (1024, 65535)]  # HTTP, HTTPS, replies (ACLs are stateless)
         for n, (low, high) in enumerate(allowed):
             NetworkAclRule(

@@ -6,6 +6,8 @@ A stack of its own: it spans environments, and it deploys into their clusters by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.codebuild_project import CodebuildProject
@@ -26,8 +28,9 @@ from constructs import Construct
 from netflux_catalogue import SERVICES
 from netflux_infra.buckets import PrivateBucket, bucket_policy, log_into
 from netflux_infra.config import EnvironmentConfig, PipelineConfig
-from netflux_infra.iam import assume_role, policy, statement
+from netflux_infra.iam import assume_role
 from netflux_infra.naming import PipelineNames, artifact_name
+from netflux_infra.pipeline_permissions import Scope, role_policy
 from netflux_infra.stack import NO_OVERRIDES, ProviderOverrides, aws_provider, configure_backend
 
 IMAGEDEFINITIONS = "imagedefinitions.json"
@@ -135,46 +138,11 @@ class PipelineStack(TerraformStack):
             name=self.names.build_role,
             assume_role_policy=assume_role("codebuild.amazonaws.com"),
         )
-        repositories = [
-            f"arn:aws:ecr:{env.region}:*:repository/{env.names.repository(spec.name)}"
-            for env in environments
-            for spec in SERVICES
-        ]
         IamRolePolicy(
             self,
             "build-policy",
             role=role.id,
-            policy=policy(
-                statement(["ecr:GetAuthorizationToken"], ["*"]),
-                # Push to these repositories only.
-                statement(
-                    [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:CompleteLayerUpload",
-                        "ecr:InitiateLayerUpload",
-                        "ecr:PutImage",
-                        "ecr:UploadLayerPart",
-                    ],
-                    repositories,
-                ),
-                statement(
-                    ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.build_logs.arn}:*"]
-                ),
-                statement(
-                    [
-                        "codebuild:CreateReport",
-                        "codebuild:UpdateReport",
-                        "codebuild:BatchPutTestCases",
-                    ],
-                    [self.report_group.arn],
-                ),
-                statement(
-                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                    [f"{self.artifacts.arn}/*"],
-                ),
-                statement(["s3:GetBucketAcl", "s3:GetBucketLocation"], [self.artifacts.arn]),
-            ),
+            policy=role_policy("build", self._resources(environments)),
         )
         return role
 
@@ -187,49 +155,53 @@ class PipelineStack(TerraformStack):
             name=self.names.pipeline_role,
             assume_role_policy=assume_role("codepipeline.amazonaws.com"),
         )
-        services = [
-            f"arn:aws:ecs:{env.region}:*:service/{env.names.cluster}/"
-            f"{env.names.ecs_service(spec.name)}"
-            for env in environments
-            for spec in SERVICES
-        ]
-        task_roles = [
-            f"arn:aws:iam::*:role/{role}"
-            for env in environments
-            for spec in SERVICES
-            for role in (env.names.execution_role(spec.name), env.names.task_role(spec.name))
-        ]
+        resources = self._resources(environments) | {
+            Scope.CONNECTION: [connection_arn],
+            Scope.BUILD_PROJECT: [self.project.arn],
+        }
         IamRolePolicy(
-            self,
-            "pipeline-policy",
-            role=role.id,
-            policy=policy(
-                statement(
-                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                    [f"{self.artifacts.arn}/*"],
-                ),
-                statement(["s3:GetBucketVersioning", "s3:ListBucket"], [self.artifacts.arn]),
-                statement(["codestar-connections:UseConnection"], [connection_arn]),
-                statement(["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [self.project.arn]),
-                # ECS deploy actions: register a revision with the new image, roll the service.
-                statement(
-                    [
-                        "ecs:DescribeTaskDefinition",
-                        "ecs:RegisterTaskDefinition",
-                        "ecs:DescribeTasks",
-                        "ecs:ListTasks",
-                    ],
-                    ["*"],  # these actions have no resource-level permissions
-                ),
-                statement(["ecs:DescribeServices", "ecs:UpdateService"], services),
-                statement(
-                    ["iam:PassRole"],
-                    task_roles,
-                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-                ),
-            ),
+            self, "pipeline-policy", role=role.id, policy=role_policy("pipeline", resources)
         )
         return role
+
+    def _resources(self, environments: list[EnvironmentConfig]) -> dict[Scope, list[str]]:
+        """The ARNs behind each scope of pipeline_permissions.GRANTS. The environments' resources
+        live in other stacks: they are reached by name (naming.py), in any account."""
+
+        def each(arn: Callable[[EnvironmentConfig, str], str]) -> list[str]:
+            return [arn(env, spec.name) for env in environments for spec in SERVICES]
+
+        return {
+            Scope.ARTIFACT_BUCKET: [self.artifacts.arn],
+            Scope.ARTIFACT_OBJECTS: [f"{self.artifacts.arn}/*"],
+            Scope.BUILD_LOGS: [f"{self.build_logs.arn}:*"],
+            Scope.REPORT_GROUP: [self.report_group.arn],
+            Scope.REPOSITORIES: each(
+                lambda env, svc: (
+                    f"arn:aws:ecr:{env.region}:*:repository/{env.names.repository(svc)}"
+                )
+            ),
+            Scope.SERVICES: each(
+                lambda env, svc: (
+                    f"arn:aws:ecs:{env.region}:*:service/{env.names.cluster}/"
+                    f"{env.names.ecs_service(svc)}"
+                )
+            ),
+            Scope.TASK_DEFINITIONS: each(
+                lambda env, svc: (
+                    f"arn:aws:ecs:{env.region}:*:task-definition/{env.names.task_family(svc)}:*"
+                )
+            ),
+            Scope.TASKS: sorted(
+                {f"arn:aws:ecs:{env.region}:*:task/{env.names.cluster}/*" for env in environments}
+            ),
+            Scope.TASK_ROLES: [
+                f"arn:aws:iam::*:role/{role}"
+                for env in environments
+                for spec in SERVICES
+                for role in (env.names.execution_role(spec.name), env.names.task_role(spec.name))
+            ],
+        }
 
     def _pipeline(
         self,

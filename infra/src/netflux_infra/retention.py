@@ -54,6 +54,11 @@ class Retention:
         return SECRET_RECOVERY_DAYS if self.retain_on_destroy else 0
 
     @property
+    def kms_deletion_window_days(self) -> int:
+        """How long a destroyed KMS key can still be restored (AWS allows 7 to 30 days)."""
+        return 30 if self.retain_on_destroy else 7
+
+    @property
     def teardown_lifts_protection(self) -> bool:
         """Whether a deliberate teardown must first switch protection off by hand (rehearsals)."""
         return self.retain_on_destroy

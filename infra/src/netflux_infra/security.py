@@ -29,7 +29,9 @@ class SecurityGroups(Construct):
             return SecurityGroup(
                 self,
                 name,
-                name=f"{prefix}-{name}",
+                # create_before_destroy: the replacement exists beside the old group for a while,
+                # so a fixed name would collide; a prefix gets a unique suffix.
+                name_prefix=config.names.security_group_prefix(name),
                 description=description,
                 vpc_id=vpc_id,
                 tags={"Name": f"{prefix}-{name}"},

@@ -34,11 +34,10 @@ class Site:
         self, scope: Construct, names: EnvironmentNames, *, region: str, force_destroy: bool
     ) -> None:
         self._scope = scope
-        prefix = names.prefix
         self.logs = PrivateBucket(
             scope,
             "logs",
-            name_prefix=f"{prefix}-logs-",
+            name_prefix=names.bucket_prefix("logs"),
             ownership="BucketOwnerPreferred",
             expire_days=90,
             force_destroy=force_destroy,
@@ -46,7 +45,7 @@ class Site:
         self.site_bucket = PrivateBucket(
             scope,
             "site",
-            name_prefix=f"{prefix}-web-",
+            name_prefix=names.bucket_prefix("web"),
             log_bucket=self.logs,
             force_destroy=force_destroy,
         )

@@ -23,7 +23,7 @@ from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
 from netflux_infra.dbinit import DatabaseInit
-from netflux_infra.ecs_service import FargateService, ServiceWiring
+from netflux_infra.ecs_service import FargateService, ServiceWiring, capacity_strategy
 from netflux_infra.edge import Edge
 from netflux_infra.monitoring import Monitoring
 from netflux_infra.naming import short_name
@@ -34,6 +34,8 @@ from netflux_infra.security import SecurityGroups
 # Extra AwsProvider arguments, e.g. a rehearsal's emulator endpoints; none in production.
 ProviderOverrides = Mapping[str, Any]
 NO_OVERRIDES: ProviderOverrides = MappingProxyType({})
+# Where CloudFront's global resources (its web ACLs) are created.
+GLOBAL_REGION = "us-east-1"
 
 
 def aws_provider(
@@ -41,12 +43,15 @@ def aws_provider(
     region: str,
     environment: str,
     overrides: ProviderOverrides = NO_OVERRIDES,
+    alias: str | None = None,
 ) -> AwsProvider:
-    """The AWS provider; every resource carries these tags."""
+    """The AWS provider (or, with an alias, one for another region); every resource carries
+    these tags."""
     tags = {"Project": "netflux", "Environment": environment, "ManagedBy": "cdktf"}
     return AwsProvider(
         stack,
-        "aws",
+        f"aws-{alias}" if alias else "aws",
+        alias=alias,
         region=region,
         default_tags=[AwsProviderDefaultTags(tags=tags)],
         **overrides,
@@ -108,7 +113,13 @@ class NetfluxStack(TerraformStack):
         if not config.nat_gateways:
             # In the `security` scope, where the endpoints have always been (their addresses).
             VpcEndpoints(self.security, config, self.network, self.security.endpoints.id)
-        self.edge = Edge(self, "edge", config, self.network, self.security)
+        # A CloudFront web ACL lives in us-east-1 (edge_waf.py): a second provider elsewhere.
+        us_east_1 = (
+            aws_provider(self, GLOBAL_REGION, config.name, provider_overrides, alias=GLOBAL_REGION)
+            if config.waf and config.region != GLOBAL_REGION
+            else None
+        )
+        self.edge = Edge(self, "edge", config, self.network, self.security, us_east_1=us_east_1)
         self.database = Database(self, "database", config, self.network, self.security)
         self.registry = Registry(self, "registry", config)
         self.compute = Compute(self, "compute", config.names)
@@ -119,11 +130,14 @@ class NetfluxStack(TerraformStack):
         Monitoring(
             self,
             "monitoring",
-            config.names,
+            config,
+            account_id=self.network.vpc.owner_id,  # no data source: plans stay offline
             load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
             target_group_arn_suffixes={
                 name: tg.arn_suffix for name, tg in load_balancer.target_groups.items()
             },
+            cluster_name=self.compute.cluster.name,
+            service_names={name: svc.service.name for name, svc in self.services.items()},
             db_identifier=self.database.instance.identifier,
         )
         self._outputs()
@@ -162,7 +176,7 @@ class NetfluxStack(TerraformStack):
             sizing=config.sizing[spec.name],
             image_tag=self.image_tag.string_value,
             log_retention_days=config.log_retention_days,
-            capacity_provider="FARGATE_SPOT" if config.fargate_spot else "FARGATE",
+            capacity=capacity_strategy(config.fargate_spot),
             trusted_proxies=config.vpc_cidr,
         )
 
