@@ -31,7 +31,14 @@ from netflux_infra_testing.policy.managed import (
     default_topic_policy,
     managed_policy,
 )
-from netflux_infra_testing.policy.references import ACCOUNT, ARNS, Resolver, key_id, kms_key
+from netflux_infra_testing.policy.references import (
+    ACCOUNT,
+    ARNS,
+    Resolver,
+    db_master_secret,
+    key_id,
+    kms_key,
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ class Documents:
         ]
         assert len(found) == 1, f"{kind} with {arguments}: found {found}"
         return found[0]
+
+    def known(self, arn: str) -> str:
+        """`arn`, once checked to be a resource of the stacks (a table's typo fails here)."""
+        assert arn in self.tags, f"no resource {arn} in the stacks"
+        return arn
 
     def resource_policies(self, arn: str) -> list[Policy]:
         return [rp.policy for rp in self.resource if rp.governs(arn)]
@@ -159,6 +171,11 @@ class _Loader:
                 arn = self._arn(kind, address, args)
                 self.documents.tags[arn] = self.default_tags | dict(args.get("tags") or {})
                 self.documents.index.append((kind, arn, args))
+        for address, args in self.resources("aws_db_instance").items():
+            arn = db_master_secret(
+                self.resolver.region, self.resolver.address("aws_db_instance", address)
+            )
+            self.documents.index.append(("rds master secret", arn, args))
 
     def _arn(self, kind: str, address: str, args: Mapping[str, Any]) -> str:
         if kind == "aws_ecs_service":
@@ -175,7 +192,9 @@ class _Loader:
             self.documents.identity.setdefault(("role", args["name"]), [])
             for inline in args.get("inline_policy") or []:
                 text = inline["policy"]
-                self.identity("role", args["name"], self.policy("inline", address, text, "identity"))
+                self.identity(
+                    "role", args["name"], self.policy("inline", address, text, "identity")
+                )
             for managed in args.get("managed_policy_arns") or []:
                 self.identity("role", args["name"], self._attached(address, managed))
         for address, args in self.resources("aws_iam_role_policy").items():
@@ -214,7 +233,9 @@ class _Loader:
         for address, args in self.resources("aws_sns_topic_policy").items():
             arn = self.resolver.resolve(args["arn"])
             with_policy.add(arn)
-            self.resource([arn], self.policy("aws_sns_topic_policy", address, args["policy"], "resource"))
+            self.resource(
+                [arn], self.policy("aws_sns_topic_policy", address, args["policy"], "resource")
+            )
         keys = {
             self.resolver.arn("aws_kms_key", address): (address, args)
             for address, args in self.resources("aws_kms_key").items()
@@ -227,7 +248,9 @@ class _Loader:
             key_id = key_arn.rsplit("/", 1)[-1]
             found = key_policies.get(key_id) or key_policies.get(key_arn)
             if found:
-                self.resource([key_arn], self.policy("aws_kms_key_policy", found[0], found[1], "key"))
+                self.resource(
+                    [key_arn], self.policy("aws_kms_key_policy", found[0], found[1], "key")
+                )
             elif args.get("policy"):
                 self.resource([key_arn], self.policy("aws_kms_key", address, args["policy"], "key"))
             else:
@@ -237,7 +260,9 @@ class _Loader:
         for address, args in self.resources("aws_sns_topic").items():
             arn = self.resolver.arn("aws_sns_topic", address)
             if args.get("policy"):
-                self.resource([arn], self.policy("aws_sns_topic", address, args["policy"], "resource"))
+                self.resource(
+                    [arn], self.policy("aws_sns_topic", address, args["policy"], "resource")
+                )
             elif arn not in with_policy:
                 name = f"SNS default topic policy of aws_sns_topic.{address} ({self.stack})"
                 self.resource([arn], Policy(name, "resource", default_topic_policy(arn)))

@@ -152,9 +152,7 @@ def as_list(value: Any) -> list[Any]:
 
 @lru_cache(maxsize=4096)
 def _pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    body = "".join(
-        ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
-    )
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
@@ -218,9 +216,7 @@ def conditions_hold(statement: Mapping[str, Any], context: Mapping[str, Any]) ->
     )
 
 
-def _matches_any(
-    patterns: Any, value: str, match: Callable[[str, str], bool]
-) -> bool:
+def _matches_any(patterns: Any, value: str, match: Callable[[str, str], bool]) -> bool:
     return any(match(str(p), value) for p in as_list(patterns))
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 ACCOUNT = "111122223333"  # AWS's documentation example account
+DISTRIBUTION_ID = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # what CloudFront's ids are made of
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -112,7 +113,7 @@ ARNS: dict[str, ArnOf] = {
     "aws_kms_alias": lambda r, a, x: f"arn:aws:kms:{r}:{ACCOUNT}:{x['name']}",
     "aws_cloudwatch_metric_alarm": lambda r, a, x: alarm(r, x["alarm_name"]),
     "aws_cloudfront_distribution": lambda r, a, x: (
-        f"arn:aws:cloudfront::{ACCOUNT}:distribution/E{stand_in(a, 13, 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789')}"
+        f"arn:aws:cloudfront::{ACCOUNT}:distribution/E{stand_in(a, 13, DISTRIBUTION_ID)}"
     ),
     "aws_codebuild_project": lambda r, a, x: f"arn:aws:codebuild:{r}:{ACCOUNT}:project/{x['name']}",
     "aws_codebuild_report_group": lambda r, a, x: (
