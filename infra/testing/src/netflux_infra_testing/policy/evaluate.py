@@ -323,7 +323,10 @@ def evaluate(
     if mine.deny or theirs.deny:
         return Decision(False, "explicit deny in " + "; ".join(mine.deny + theirs.deny))
     names = ", ".join(p.name for p in (*identity, *resource)) or "no policy at all"
-    is_key = any(p.kind == "key" for p in resource)
+    # A KMS key's policy is required even when the stacks hold none for it (then: denied).
+    is_key = any(p.kind == "key" for p in resource) or (
+        request.action.lower().startswith("kms:") and ":key/" in request.resource
+    )
     same_account = request.principal.kind == "service" or (
         _resource_account(request.resource) in ("", request.principal.account)
     )
