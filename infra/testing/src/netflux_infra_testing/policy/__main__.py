@@ -86,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         awaiting: list[Expectation] = []
     else:
         rows = expectations(documents, env, PIPELINE, with_access=True)
-        awaiting = awaiting_defects_fix(documents, env, PIPELINE)
+        awaiting = [
+            row
+            for rows_ in awaiting_defects_fix(documents, env, PIPELINE).values()
+            for row in rows_
+        ]
     text, wrong = table(documents, rows, args.markdown)
     print(text)
     if awaiting:

@@ -75,7 +75,12 @@ KNOWN_KEYS = frozenset(
         "kms:CallerAccount",
     )
 )
-KNOWN_KEY_PREFIXES = ("aws:principaltag/", "aws:resourcetag/", "aws:requesttag/")
+KNOWN_KEY_PREFIXES = (
+    "aws:principaltag/",
+    "aws:resourcetag/",
+    "aws:requesttag/",
+    "kms:encryptioncontext:",  # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
+)
 
 STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
     "stringequals": lambda actual, wanted: actual == wanted,

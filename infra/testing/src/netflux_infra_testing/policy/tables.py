@@ -198,9 +198,11 @@ def edge_and_alarms(documents: Documents, env: EnvironmentConfig) -> list[Expect
 def _alarm_key_rows(documents: Documents, env: EnvironmentConfig) -> list[Expectation]:
     topic = documents.arn("aws_sns_topic", name=f"{env.names.prefix}-alarms")
     key = documents.topic_keys[topic]
-    # SNS calls KMS for the publishing service; no kms:CallerAccount for a service principal.
+    # SNS calls KMS for the publishing service, with the topic as encryption context
+    # (SNS_KMS); no kms:CallerAccount for a service principal.
     via_sns = {
         "kms:ViaService": f"sns.{env.region}.amazonaws.com",
+        "kms:EncryptionContext:aws:sns:topicArn": topic,
         "aws:SourceArn": alarm(env.region, f"{env.names.prefix}-alb-5xx"),
         "aws:SourceAccount": ACCOUNT,
     }
@@ -251,11 +253,15 @@ def deploy(
     services (the calls PIPELINE_ECS lists for the action's service role)."""
     names, pipe = env.names, PipelineNames(pipeline.name)
     role, build = ("role", pipe.pipeline_role), ("role", pipe.build_role)
-    rows = [
-        Expectation(role, "ecs:RegisterTaskDefinition", "*", ALLOW, PIPELINE_ECS),
-        Expectation(role, "ecs:DescribeTaskDefinition", "*", ALLOW, PIPELINE_ECS),
-    ]
+    rows = []
     for spec in SERVICES:
+        # The revision the action registers (SAR: RegisterTaskDefinition's resource is the
+        # task definition; a policy granting "*" covers it as well).
+        revision = ecs(env.region, f"task-definition/{names.task_family(spec.name)}:2")
+        rows += [
+            Expectation(role, "ecs:RegisterTaskDefinition", revision, ALLOW, PIPELINE_ECS),
+            Expectation(role, "ecs:DescribeTaskDefinition", revision, ALLOW, PIPELINE_ECS),
+        ]
         service = documents.known(
             ecs(env.region, f"service/{names.cluster}/{names.ecs_service(spec.name)}")
         )
@@ -309,11 +315,14 @@ def _tag_on_register_rows(env: EnvironmentConfig, pipeline: PipelineConfig) -> l
 
 def awaiting_defects_fix(
     documents: Documents, env: EnvironmentConfig, pipeline: PipelineConfig
-) -> list[Expectation]:
-    """Issue 11's defects, fixed on branch `defects`: the pipeline cannot tag the revisions it
-    registers, and CloudWatch cannot use the alarm topic's AWS managed key. Tests mark these
-    `xfail(strict=True)`: once they pass, the marker must go."""
-    return _tag_on_register_rows(env, pipeline) + _alarm_key_rows(documents, env)
+) -> dict[str, list[Expectation]]:
+    """Issue 11's defects, fixed on branch `defects`, one entry each: the pipeline cannot tag the
+    revisions it registers, and CloudWatch cannot use the alarm topic's AWS managed key. Tests
+    mark these `xfail(strict=True)`: once one passes, its marker must go."""
+    return {
+        "pipeline tags the revisions it registers": _tag_on_register_rows(env, pipeline),
+        "alarms encrypt with the topic's key": _alarm_key_rows(documents, env),
+    }
 
 
 def access(
