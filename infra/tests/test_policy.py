@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +21,11 @@ from netflux_infra_testing.policy.evaluate import (
     evaluate,
 )
 from netflux_infra_testing.policy.references import UnresolvedReference
+from netflux_infra_testing.policy.report import table
 from netflux_infra_testing.policy.tables import Expectation, awaiting_defects_fix, expectations
 from netflux_infra_testing.synthesized import Stack
 
+ROOT = Path(__file__).resolve().parents[2]
 ENVS = list(ENVIRONMENTS)
 DEFECT = "issue 11 defect, fixed on branch defects"
 
@@ -92,6 +95,15 @@ def test_each_awaiting_row_is_denied_today_for_the_known_reason(
         decision = row.decide(documents)
         assert not decision.allowed, row
         assert "key policy" in decision.reason or "implicit deny" in decision.reason
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_docs_show_the_evaluated_access_table(documents: Documents, env: str) -> None:
+    """docs/access.md's tables are the CLI's (`--rows access --markdown`); regenerate on drift."""
+    text, wrong = table(documents, tables.access(documents, ENVIRONMENTS[env], PIPELINE), True)
+
+    assert wrong == 0
+    assert f"### {env}\n\n{text}\n" in (ROOT / "docs" / "access.md").read_text()
 
 
 def test_removing_the_secret_statement_denies_the_execution_role(documents: Documents) -> None:

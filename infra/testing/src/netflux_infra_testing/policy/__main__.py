@@ -22,12 +22,12 @@ from typing import Any
 
 from netflux_infra.config import ENVIRONMENTS, PIPELINE
 from netflux_infra_testing.policy.documents import Documents
+from netflux_infra_testing.policy.report import table
 from netflux_infra_testing.policy.tables import (
     Expectation,
     access,
     awaiting_defects_fix,
     expectations,
-    verdict,
 )
 
 
@@ -40,35 +40,6 @@ def synthesized(synth_dir: Path | None) -> dict[str, dict[str, Any]]:
         build_app(str(synth_dir)).synth()
     stacks = sorted((synth_dir / "stacks").iterdir())
     return {folder.name: json.loads((folder / "cdk.tf.json").read_text()) for folder in stacks}
-
-
-def short(arn: str) -> str:
-    """The part of an ARN a reader needs (`service/netflux-prod/movie-service`)."""
-    parts = arn.split(":", 5)
-    return parts[5] if len(parts) == 6 and parts[5] else arn
-
-
-def table(documents: Documents, rows: Sequence[Expectation], markdown: bool) -> tuple[str, int]:
-    header = ("who", "action", "resource", "context", "expected", "evaluated")
-    lines, wrong = [], 0
-    for row in rows:
-        decision = row.decide(documents)
-        wrong += decision.allowed != row.allowed
-        context = ", ".join(f"{k}={v}" for k, v in row.context.items()) or "-"
-        evaluated = verdict(decision.allowed) + ("" if decision.allowed == row.allowed else " !!")
-        lines.append(
-            (row.who[1], row.action, short(row.resource), context, verdict(row.allowed), evaluated)
-        )
-    if markdown:
-        out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-        out += ["| " + " | ".join(f"`{c}`" if i < 3 else c for i, c in enumerate(line)) + " |"
-                for line in lines]  # fmt: skip
-        return "\n".join(out), wrong
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *lines, strict=False)]
-    return "\n".join(
-        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True))
-        for line in (header, *lines)
-    ), wrong
 
 
 def main(argv: Sequence[str] | None = None) -> int:
