@@ -63,8 +63,9 @@ def s3_bucket(name: str) -> str:
     return f"arn:aws:s3:::{name}"
 
 
-def iam(kind: str, name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:{kind}/{name}"
+def iam(kind: str, name: str, path: str = "/") -> str:
+    # IAM ARNs carry the entity's path: group/netflux/netflux-devops.
+    return f"arn:aws:iam::{ACCOUNT}:{kind}{path}{name}"
 
 
 def ecs(region: str, resource: str) -> str:
@@ -103,9 +104,9 @@ ARNS: dict[str, ArnOf] = {
     "aws_cloudwatch_log_group": lambda r, a, x: log_group(r, x["name"]),
     "aws_secretsmanager_secret": lambda r, a, x: secret(r, x["name"], stand_in(a, 6)),
     "aws_s3_bucket": lambda r, a, x: s3_bucket(bucket_name(x)),
-    "aws_iam_role": lambda r, a, x: iam("role", x["name"]),
-    "aws_iam_policy": lambda r, a, x: iam("policy", x["name"]),
-    "aws_iam_group": lambda r, a, x: iam("group", x["name"]),
+    "aws_iam_role": lambda r, a, x: iam("role", x["name"], x.get("path", "/")),
+    "aws_iam_policy": lambda r, a, x: iam("policy", x["name"], x.get("path", "/")),
+    "aws_iam_group": lambda r, a, x: iam("group", x["name"], x.get("path", "/")),
     "aws_ecs_cluster": lambda r, a, x: ecs(r, f"cluster/{x['name']}"),
     "aws_ecs_task_definition": lambda r, a, x: ecs(r, f"task-definition/{x['family']}:1"),
     "aws_sns_topic": lambda r, a, x: sns_topic(r, x["name"]),
