@@ -198,8 +198,9 @@ def edge_and_alarms(documents: Documents, env: EnvironmentConfig) -> list[Expect
 def _alarm_key_rows(documents: Documents, env: EnvironmentConfig) -> list[Expectation]:
     topic = documents.arn("aws_sns_topic", name=f"{env.names.prefix}-alarms")
     key = documents.topic_keys[topic]
-    # SNS calls KMS for the publishing service, with the topic as encryption context
-    # (SNS_KMS); no kms:CallerAccount for a service principal.
+    # SNS calls KMS for the publishing service. The encryption context entry is an assumption
+    # (not confirmed in AWS's SNS pages; no stack policy conditions on it today); a service
+    # principal carries no kms:CallerAccount.
     via_sns = {
         "kms:ViaService": f"sns.{env.region}.amazonaws.com",
         "kms:EncryptionContext:aws:sns:topicArn": topic,
