@@ -38,7 +38,7 @@ def stack(request: pytest.FixtureRequest, stacks: dict[str, Stack]) -> Stack:
     return stacks[request.param]
 
 
-@pytest.fixture(params=["staging", "prod", "pipeline"])
+@pytest.fixture(params=["staging", "prod", "pipeline", "access"])
 def any_stack(request: pytest.FixtureRequest, stacks: dict[str, Stack]) -> Stack:
-    """Every synthesized stack, the delivery pipeline included."""
+    """Every synthesized stack, the delivery pipeline and team access included."""
     return stacks[request.param]

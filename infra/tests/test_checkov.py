@@ -47,4 +47,5 @@ def test_checkov_passes(any_stack: Stack) -> None:
     summary = re.search(r"Passed checks: (\d+), Failed checks: (\d+)", result.stdout)
     assert summary, result.stdout[-3000:] + result.stderr[-3000:]
     assert int(summary.group(2)) == 0, result.stdout[-6000:]
-    assert int(summary.group(1)) > 20
+    # The access stack holds IAM groups and policies only: fewer checks apply to it.
+    assert int(summary.group(1)) > (10 if any_stack.name.endswith("access") else 20)

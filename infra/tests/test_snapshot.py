@@ -48,7 +48,7 @@ def as_text(stack: Stack) -> str:
     return json.dumps(normalised(stack.json), indent=1, sort_keys=True) + "\n"
 
 
-@pytest.mark.parametrize("name", ["staging", "prod", "pipeline"])
+@pytest.mark.parametrize("name", ["staging", "prod", "pipeline", "access"])
 def test_synthesized_terraform_matches_snapshot(name: str, stacks: dict[str, Stack]) -> None:
     actual = as_text(stacks[name])
     path = SNAPSHOTS / f"{name}.json"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from netflux_catalogue import SERVICES
 from netflux_infra.name_limits import name_problems
-from netflux_infra.naming import EnvironmentNames
+from netflux_infra.naming import TEAMS, EnvironmentNames
 from netflux_infra.retention import Retention
 
 # The CloudFront origin-facing managed prefix list differs by region (AWS publishes the ids).
@@ -192,6 +192,44 @@ PROD = EnvironmentConfig(
     retain_on_destroy=True,
 )
 
+
+class IdentityCenter(Frozen):
+    """IAM Identity Center: the teams become permission sets of this instance instead of IAM
+    groups. Each team's group in the identity store (by id) is assigned its permission set in
+    `account_id` when both are given; else assign them once in the console."""
+
+    instance_arn: str
+    account_id: str | None = None
+    group_ids: dict[str, str] = Field(default_factory=dict)  # team -> identity store group id
+
+
+class AccessConfig(Frozen):
+    """The team access stack (docs/access.md). Users are not created here: they come from the
+    identity provider, and only group membership is an input."""
+
+    name: str = "netflux"
+    region: str = "us-east-1"
+    # team ("developers", "devops", "auditors") -> existing IAM user names
+    members: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    identity_center: IdentityCenter | None = None
+    # Environments whose changes need MFA (the tag value of `Environment` on their resources).
+    mfa_environments: tuple[str, ...] = ("prod",)
+    # Environments developers may deploy to and DevOps may exec into.
+    developer_environments: tuple[str, ...] = ("staging",)
+
+    @model_validator(mode="after")
+    def _known_teams(self) -> AccessConfig:
+        teams = set(TEAMS)
+        unknown = (
+            set(self.members) | set(self.identity_center.group_ids if self.identity_center else ())
+        ) - teams
+        if unknown:
+            raise ValueError(f"unknown teams {sorted(unknown)}; teams are {sorted(teams)}")
+        return self
+
+
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {env.name: env for env in (STAGING, PROD)}
 
 PIPELINE = PipelineConfig()
+
+ACCESS = AccessConfig()

@@ -6,8 +6,9 @@ import os
 
 from cdktf import App
 
-from netflux_infra.config import ENVIRONMENTS, PIPELINE
-from netflux_infra.naming import PipelineNames
+from netflux_infra.access import AccessStack
+from netflux_infra.config import ACCESS, ENVIRONMENTS, PIPELINE
+from netflux_infra.naming import AccessNames, PipelineNames
 from netflux_infra.pipeline import PipelineStack
 from netflux_infra.stack import NO_OVERRIDES, NetfluxStack, ProviderOverrides
 
@@ -23,6 +24,8 @@ def build_app(
     environments = list(ENVIRONMENTS.values())
     pipeline = PipelineNames(PIPELINE.name).stack
     PipelineStack(app, pipeline, PIPELINE, environments, provider_overrides)
+    access = AccessNames(ACCESS.name).stack
+    AccessStack(app, access, ACCESS, environments, PIPELINE, provider_overrides)
     return app
 
 

@@ -149,6 +149,40 @@ class PipelineNames:
     def pipeline_role(self) -> str:
         return f"{self.pipeline}-codepipeline"
 
+    def approval_stage(self, environment: str) -> str:
+        return f"Approve-{environment}"
+
+    approval_action = "Approve"
+
+
+TEAMS = ("developers", "devops", "auditors")
+
+
+@dataclass(frozen=True)
+class AccessNames:
+    """Names of the team access stack's groups (or permission sets) and policies."""
+
+    project: str = PROJECT
+
+    @property
+    def stack(self) -> str:
+        return f"{self.project}-access"
+
+    def group(self, team: str) -> str:
+        return f"{self.project}-{team}"
+
+    @property
+    def developers(self) -> str:
+        return self.group("developers")
+
+    @property
+    def devops(self) -> str:
+        return self.group("devops")
+
+    @property
+    def auditors(self) -> str:
+        return self.group("auditors")
+
 
 def artifact_name(environment: str, service: str) -> str:
     """The buildspec's secondary artifact: one environment's imagedefinitions of a service."""

@@ -251,10 +251,10 @@ class PipelineStack(TerraformStack):
             if env.requires_approval:
                 stages.append(
                     CodepipelineStage(
-                        name=f"Approve-{env.name}",
+                        name=self.names.approval_stage(env.name),
                         action=[
                             CodepipelineStageAction(
-                                name="Approve",
+                                name=self.names.approval_action,
                                 category="Approval",
                                 owner="AWS",
                                 provider="Manual",
