@@ -15,9 +15,12 @@ import pytest
 from fastapi import APIRouter
 from prometheus_client.parser import text_string_to_metric_families
 
+from netflux_common.app import create_service_app
 from netflux_common.logging import JsonFormatter, TextFormatter
 from netflux_common.metrics import PATH as METRICS_PATH
 from netflux_common.problems import ProblemError
+from netflux_common.settings import ServiceSettings
+from netflux_devstack.testing import raw_request, serving
 
 router = APIRouter(prefix="/things")
 
@@ -214,3 +217,21 @@ async def test_each_app_counts_only_its_own_requests(
         await first.get("/things/1")
         metrics = samples((await second.get(METRICS_PATH)).text)
     assert request_count(metrics, method="GET", uri="/things/{thing_id}", status="200") == 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/things/%2e%2e/actuator/prometheus",
+        "/things/..%2factuator%2fprometheus",
+        "/things/../actuator/prometheus",
+    ],
+)
+async def test_a_service_does_not_resolve_dot_segments_to_the_actuator(target: str) -> None:
+    """The edges forward API targets raw (as the ALB does): the service itself must not turn
+    them into /actuator/prometheus."""
+    settings = ServiceSettings(database_url="postgresql://u:p@127.0.0.1:1/none")
+    app = create_service_app(name="t", description="t", settings=settings, routers=[router])
+    async with serving(app) as url:
+        status, _, body = await raw_request(url, target)
+    assert status == 404, body

@@ -18,7 +18,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-PATH = "/actuator/prometheus"
+from netflux_catalogue import METRICS_PATH
+
+PATH = METRICS_PATH
 # For a request no route matched (a 404, or one the protocol guard refused): one series, not one
 # per path a scanner tries.
 UNMATCHED = "UNMATCHED"
