@@ -81,15 +81,12 @@ def create_service_app(
         RequestTelemetry,
         metrics=app.state.metrics,
         log_requests=settings.access_log,
-        tracing=tracing is not None,
+        tracing=tracing,
     )
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
-    if tracing is not None:
-        # Outside every middleware above, so their log lines carry the trace id.
-        tracing.instrument_app(app)
     return app
 
 

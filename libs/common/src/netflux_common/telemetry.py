@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from netflux_common import request_id
 from netflux_common.metrics import UNMATCHED, Metrics
+from netflux_common.tracing import Tracing
 
 access_log = logging.getLogger("netflux.access")
 _HEADER = request_id.HEADER.lower().encode()
@@ -21,7 +22,7 @@ _HEADER = request_id.HEADER.lower().encode()
 
 class RequestTelemetry:
     def __init__(
-        self, app: ASGIApp, *, metrics: Metrics, log_requests: bool, tracing: bool
+        self, app: ASGIApp, *, metrics: Metrics, log_requests: bool, tracing: Tracing | None
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -37,10 +38,9 @@ class RequestTelemetry:
         sent = next((v for k, v in scope["headers"] if k == _HEADER), None)
         rid = request_id.accept_or_generate(sent)
         token = request_id.set_current(rid)
-        if self.tracing:
-            from opentelemetry import trace
-
-            trace.get_current_span().set_attribute("netflux.request_id", rid)
+        span = self.tracing.start_server_span(scope) if self.tracing is not None else None
+        if span is not None:
+            span.span.set_attribute("netflux.request_id", rid)
         header = (_HEADER, rid.encode())
         status = 500  # what the client sees if the app fails before answering
 
@@ -51,27 +51,31 @@ class RequestTelemetry:
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
+        error: BaseException | None = None
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")
             uri = getattr(route, "path", None) or UNMATCHED
             self.metrics.observe_request(method, uri, status, seconds)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
-                path = scope["path"]
-                duration_ms = round(seconds * 1000, 2)
-                access_log.info(
-                    "%s %s %d %.2fms",
-                    method,
-                    path,
-                    status,
-                    duration_ms,
-                    extra={
-                        "method": method,
-                        "path": path,
-                        "status": status,
-                        "duration_ms": duration_ms,
-                    },
-                )
+                self._log(method, scope["path"], status, seconds)
+            if span is not None:
+                Tracing.end_server_span(span, uri, status, error)
             request_id.reset(token)
+
+    @staticmethod
+    def _log(method: str, path: str, status: int, seconds: float) -> None:
+        duration_ms = round(seconds * 1000, 2)
+        access_log.info(
+            "%s %s %d %.2fms",
+            method,
+            path,
+            status,
+            duration_ms,
+            extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
+        )
