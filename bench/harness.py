@@ -166,9 +166,18 @@ class Target:
 # the plain ones: tracing on (exporting to a local OTLP sink, as to a sidecar collector), and the
 # per-request log line off. Their ratios to the plain targets are the settings' costs.
 VARIANTS = {
-    "traced": "tracing on",
+    "traced": "tracing on, every request sampled",
+    "sampled": "tracing on, 10 % sampled",
     "nolog": "ACCESS_LOG=false",
 }
+SAMPLED_10 = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+
+
+def variant_env(name: str, otlp_endpoint: str) -> dict[str, str]:
+    if name == "nolog":
+        return {"ACCESS_LOG": "false"}
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint}
+    return {**tracing, **SAMPLED_10} if name == "sampled" else tracing
 
 
 def ensure_wrk() -> str:
@@ -341,6 +350,29 @@ def cold_starts(
 
 def floor_argv(floor: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bench.floors", floor, "--port", str(port)]
+
+
+def start_variants(
+    names: list[str], otlp_endpoint: str, movie_db: str, customer_db: str
+) -> dict[str, tuple[Proc, Proc]]:
+    """A movie-service and a customer-service calling it, per variant; started together."""
+    pairs: dict[str, tuple[Proc, Proc]] = {}
+    for name in names:
+        extra = variant_env(name, otlp_endpoint)
+        m_port, c_port = free_port(), free_port()
+        m_env = service_env(m_port, movie_db, **extra)
+        c_env = service_env(
+            c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
+        )
+        movie = spawn(f"movie-service-{name}", service_argv("movie-service"), m_env, m_port)
+        customer = spawn(
+            f"customer-service-{name}", service_argv("customer-service"), c_env, c_port
+        )
+        pairs[name] = (movie, customer)
+    for movie, customer in pairs.values():
+        wait_ready(movie, "/actuator/health")
+        wait_ready(customer, "/actuator/health")
+    return pairs
 
 
 def variant_targets(variants: dict[str, tuple[Proc, Proc]]) -> list[Target]:
@@ -531,26 +563,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             procs.append(customer)
             wait_ready(customer, "/actuator/health")
+            # The smoke keeps to its time budget: the tracing variant only, on one target.
             sink = stack.enter_context(otlp_sink(keep=False))
-            variants: dict[str, tuple[Proc, Proc]] = {}
-            for name, extra in (
-                ("traced", {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint}),
-                ("nolog", {"ACCESS_LOG": "false"}),
-            ):
-                m_port, c_port = free_port(), free_port()
-                m_env = service_env(m_port, movie_db, **extra)
-                c_env = service_env(
-                    c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
-                )
-                m = spawn(f"movie-service-{name}", service_argv("movie-service"), m_env, m_port)
-                procs.append(m)
-                wait_ready(m, "/actuator/health")
-                c = spawn(
-                    f"customer-service-{name}", service_argv("customer-service"), c_env, c_port
-                )
-                procs.append(c)
-                wait_ready(c, "/actuator/health")
-                variants[name] = (m, c)
+            variants = start_variants(
+                ["traced"] if args.quick else list(VARIANTS), sink.endpoint, movie_db, customer_db
+            )
+            procs += [p for pair in variants.values() for p in pair]
             f2_argv = [*floor_argv("f2", f2_port), "--database-url", movie_db]
             f2 = spawn("f2", f2_argv, floor_env, f2_port)
             procs.append(f2)
@@ -571,7 +589,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 wait_ready(f1, "/")
                 targets = build_targets(movie, customer, f1, f2, body.headers.get("etag"))
                 if mode == "small":  # the settings' costs do not depend on the catalogue's size
-                    targets += variant_targets(variants)
+                    extra = variant_targets(variants)
+                    targets += [t for t in extra if t.variant_of == "customer" or not args.quick]
                 if args.quick:  # the smoke keeps to its time budget; liveness is a reference only
                     targets = [t for t in targets if t.key != "liveness"]
                 say(f"--- {mode}: {len(targets)} targets, {args.rounds} x {args.duration:g} s")
