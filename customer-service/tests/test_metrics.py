@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from netflux_catalogue import METRICS_PATH
 
-from .conftest import ClientFor
+ClientFor = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, str], float]:
