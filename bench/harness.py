@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from netflux_devstack.otlp import otlp_sink
 from netflux_devstack.polling import NotReady, wait_until
 from netflux_devstack.ports import free_port
 from netflux_devstack.postgres import EmbeddedPostgres, ensure_database
@@ -126,7 +127,9 @@ def service_env(port: int, database_url: str, **extra: str) -> dict[str, str]:
     inherited = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DB_", "DATABASE_", "MOVIE_", "CUSTOMER_", "LOG_"))
+        if not k.startswith(
+            ("DB_", "DATABASE_", "MOVIE_", "CUSTOMER_", "LOG_", "OTEL_", "ACCESS_LOG")
+        )
     }
     venv_bin = str(Path(sys.executable).parent)
     return {
@@ -156,6 +159,25 @@ class Target:
     script: str
     servers: list[Proc]  # whose CPU the requests cost
     env: dict[str, str] = field(default_factory=dict)
+    variant_of: str | None = None  # the target this one repeats with a setting changed
+
+
+# The same services again with one setting changed, measured in the same interleaved rounds as
+# the plain ones: tracing on (exporting to a local OTLP sink, as to a sidecar collector), and the
+# per-request log line off. Their ratios to the plain targets are the settings' costs.
+VARIANTS = {
+    "traced": "tracing on, every request sampled",
+    "sampled": "tracing on, 10 % sampled",
+    "nolog": "ACCESS_LOG=false",
+}
+SAMPLED_10 = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+
+
+def variant_env(name: str, otlp_endpoint: str) -> dict[str, str]:
+    if name == "nolog":
+        return {"ACCESS_LOG": "false"}
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint}
+    return {**tracing, **SAMPLED_10} if name == "sampled" else tracing
 
 
 def ensure_wrk() -> str:
@@ -330,6 +352,80 @@ def floor_argv(floor: str, port: int) -> list[str]:
     return [sys.executable, "-m", "bench.floors", floor, "--port", str(port)]
 
 
+def start_variants(
+    names: list[str], otlp_endpoint: str, movie_db: str, customer_db: str
+) -> dict[str, tuple[Proc, Proc]]:
+    """A movie-service and a customer-service calling it, per variant; started together."""
+    pairs: dict[str, tuple[Proc, Proc]] = {}
+    for name in names:
+        extra = variant_env(name, otlp_endpoint)
+        m_port, c_port = free_port(), free_port()
+        m_env = service_env(m_port, movie_db, **extra)
+        c_env = service_env(
+            c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
+        )
+        movie = spawn(f"movie-service-{name}", service_argv("movie-service"), m_env, m_port)
+        customer = spawn(
+            f"customer-service-{name}", service_argv("customer-service"), c_env, c_port
+        )
+        pairs[name] = (movie, customer)
+    for movie, customer in pairs.values():
+        wait_ready(movie, "/actuator/health")
+        wait_ready(customer, "/actuator/health")
+    return pairs
+
+
+def variant_targets(variants: dict[str, tuple[Proc, Proc]]) -> list[Target]:
+    """The genre and customer targets once more for each variant pair (movie, customer)."""
+    customers = {"BENCH_CUSTOMERS": str(CUSTOMERS)}
+    targets = []
+    for name, (movie, customer) in variants.items():
+        what = VARIANTS[name]
+        genre_url = movie.base + "/api/movies/ACTION"
+        targets += [
+            Target(
+                f"genre_{name}",
+                f"GET /api/movies/ACTION, {what}",
+                genre_url,
+                "plain",
+                [movie],
+                variant_of="genre",
+            ),
+            Target(
+                f"customer_{name}",
+                f"GET /api/customers/{{1..{CUSTOMERS}}}, {what}",
+                customer.base,
+                "customers",
+                [customer, movie],
+                customers,
+                variant_of="customer",
+            ),
+        ]
+    return targets
+
+
+def variant_costs(summary: dict[str, dict[str, Any]], targets: list[Target]) -> dict[str, Any]:
+    """Per variant target: throughput and CPU per request relative to its plain target (median
+    of the per-round ratios)."""
+    costs: dict[str, Any] = {}
+    for target in targets:
+        if target.variant_of is None or target.variant_of not in summary:
+            continue
+        mine, base = summary[target.key]["rounds"], summary[target.variant_of]["rounds"]
+        rps = statistics.median(m["rps"] / b["rps"] for m, b in zip(mine, base, strict=True))
+        cpu = statistics.median(
+            m["cpu_ms_per_request"] / b["cpu_ms_per_request"]
+            for m, b in zip(mine, base, strict=True)
+        )
+        costs[target.key] = {
+            "label": target.label,
+            "rps_ratio": rps,
+            "throughput_loss_pct": 100 * (1 - rps),
+            "cpu_per_request_ratio": cpu,
+        }
+    return costs
+
+
 def build_targets(
     movie: Proc, customer: Proc, f1: Proc, f2: Proc, etag: str | None
 ) -> list[Target]:
@@ -444,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     procs: list[Proc] = []
     floor_env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with postgres() as pg:
+    with postgres() as pg, ExitStack() as stack:
         say(f"PostgreSQL on 127.0.0.1:{pg.port}")
         admin_url = pg.url(DATABASE)
         asyncio.run(ensure_database(pg.url(), DATABASE, (ROOT / "init.sql").read_text()))
@@ -467,6 +563,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             procs.append(customer)
             wait_ready(customer, "/actuator/health")
+            # The smoke keeps to its time budget: the tracing variant only, on one target.
+            sink = stack.enter_context(otlp_sink(keep=False))
+            variants = start_variants(
+                ["traced"] if args.quick else list(VARIANTS), sink.endpoint, movie_db, customer_db
+            )
+            procs += [p for pair in variants.values() for p in pair]
             f2_argv = [*floor_argv("f2", f2_port), "--database-url", movie_db]
             f2 = spawn("f2", f2_argv, floor_env, f2_port)
             procs.append(f2)
@@ -486,6 +588,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 procs.append(f1)
                 wait_ready(f1, "/")
                 targets = build_targets(movie, customer, f1, f2, body.headers.get("etag"))
+                if mode == "small":  # the settings' costs do not depend on the catalogue's size
+                    extra = variant_targets(variants)
+                    targets += [t for t in extra if t.variant_of == "customer" or not args.quick]
                 if args.quick:  # the smoke keeps to its time budget; liveness is a reference only
                     targets = [t for t in targets if t.key != "liveness"]
                 say(f"--- {mode}: {len(targets)} targets, {args.rounds} x {args.duration:g} s")
@@ -495,6 +600,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f1.stop()
                 procs.remove(f1)
                 print(f"\n{mode} catalogue:\n{table(summary, rss)}\n", flush=True)
+                if costs := variant_costs(summary, targets):
+                    results["settings_costs"] = costs
+                    for cost in costs.values():
+                        say(
+                            f"{cost['label']}: throughput x{cost['rps_ratio']:.3f} "
+                            f"({cost['throughput_loss_pct']:+.1f} % lost), "
+                            f"CPU per request x{cost['cpu_per_request_ratio']:.3f}"
+                        )
         finally:
             for proc in reversed(procs):
                 proc.stop()

@@ -106,6 +106,8 @@ async def test_api_paths_reach_their_service_with_the_target_unchanged(
         "/api/movies/%2e%2e/%2e%2e/openapi.json",
         "/api/customers/..%2f..%2fopenapi.json",
         "/api/movies%2f..%2f..%2factuator%2fhealth",
+        "/api/customers/%2e%2e/%2e%2e/actuator/prometheus",
+        "/actuator/prometheus",
     ],
 )
 async def test_dot_segments_never_reach_a_service(nginx: tuple[str, Seen], target: str) -> None:

@@ -25,18 +25,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
-from circuitbreaker import CircuitBreaker, CircuitBreakerError
+from circuitbreaker import (
+    STATE_CLOSED,
+    STATE_HALF_OPEN,
+    STATE_OPEN,
+    CircuitBreaker,
+    CircuitBreakerError,
+)
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from pydantic import TypeAdapter, ValidationError
 
 from customer_service.config import Settings
 from customer_service.exceptions import MovieServiceBadResponse, MovieServiceUnavailable
+from netflux_common import request_id
 from netflux_common.contracts import Genre, MovieDto
+from netflux_common.metrics import Metrics
+from netflux_common.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +92,48 @@ def _retrieve(future: asyncio.Future[bytes]) -> None:
         future.exception()
 
 
+class MovieClientMetrics(Collector):
+    """Calls to movie-service by outcome, and the circuit breaker's state when scraped."""
+
+    OUTCOMES = (
+        "ok",  # 200, a valid movie list
+        "not_modified",  # 304: the kept answer is current
+        "unavailable",  # 502/503/504 from movie-service
+        "bad_response",  # anything else, or a body that is not a movie list
+        "timeout",
+        "unreachable",  # refused, reset: no answer at all
+        "circuit_open",  # not called: the breaker is open
+    )
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.calls = Counter(
+            "movie_client_calls",
+            "Calls to movie-service by outcome (each retry counts)",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in self.OUTCOMES:  # present from the start, so rates have a baseline
+            self.calls.labels(outcome)
+        self.breaker: CircuitBreaker | None = None
+        if registry is not None:
+            registry.register(self)
+
+    def count(self, outcome: str) -> None:
+        self.calls.labels(outcome).inc()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        # resilience4j's shape: one series a state, 1 for the current one.
+        state = GaugeMetricFamily(
+            "movie_client_circuit_breaker_state",
+            "The movie-service circuit breaker's state (1 = current)",
+            labels=["state"],
+        )
+        current = self.breaker.state if self.breaker is not None else None
+        for name in (STATE_CLOSED, STATE_OPEN, STATE_HALF_OPEN):
+            state.add_metric([name], 1.0 if name == current else 0.0)
+        yield state
+
+
 class MovieClient:
     def __init__(
         self,
@@ -88,6 +142,7 @@ class MovieClient:
         *,
         breaker_failures: int = 5,
         breaker_reset_seconds: float = 5.0,
+        metrics: MovieClientMetrics | None = None,
     ) -> None:
         self._http = http
         self._total_timeout = total_timeout
@@ -100,6 +155,8 @@ class MovieClient:
             name="movie-service",
         )
         self._guarded_fetch = self.breaker(self._fetch_with_retry)
+        self.metrics = metrics or MovieClientMetrics()
+        self.metrics.breaker = self.breaker
         self._last: dict[Genre, _Validated] = {}  # at most one entry per genre
         self._flights: dict[Genre, _Flight] = {g: _Flight() for g in Genre}
 
@@ -140,6 +197,7 @@ class MovieClient:
         try:
             body: bytes = await self._guarded_fetch(genre)
         except CircuitBreakerError as exc:
+            self.metrics.count("circuit_open")
             raise MovieServiceUnavailable(
                 "movie-service keeps failing; calls to it are paused (circuit open)",
                 headers={"Retry-After": str(max(1, round(self._reset_seconds)))},
@@ -156,7 +214,11 @@ class MovieClient:
     async def _fetch(self, genre: Genre) -> bytes:
         path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
         last = self._last.get(genre)
-        headers = {"If-None-Match": last.etag} if last is not None else None
+        headers = {"If-None-Match": last.etag} if last is not None else {}
+        # The request that started this call (others may share it) names it in movie-service's
+        # logs too; the trace context travels in `traceparent` (the session's trace config).
+        if (rid := request_id.current()) is not None:
+            headers[request_id.HEADER] = rid
         try:
             async with (
                 asyncio.timeout(self._total_timeout),
@@ -166,25 +228,32 @@ class MovieClient:
                 if status == 200:
                     content = await response.read()
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
+            self.metrics.count("timeout")
             log.warning("movie-service timed out on %s: %r", path, exc)
             raise MovieServiceUnavailable("movie-service did not answer in time") from exc
         except aiohttp.ClientError as exc:
+            self.metrics.count("unreachable")
             log.warning("movie-service unreachable on %s: %r", path, exc)
             raise _Unreachable("movie-service is unreachable") from exc
 
         if status == 304 and last is not None:
+            self.metrics.count("not_modified")
             return last.body
         if status in (502, 503, 504):
+            self.metrics.count("unavailable")
             raise MovieServiceUnavailable(
                 f"movie-service answered {status} (temporarily unavailable)"
             )
         if status != 200:
+            self.metrics.count("bad_response")
             raise MovieServiceBadResponse(f"movie-service answered {status}")
         try:
             movies = _movies.validate_json(content)
         except ValidationError as exc:
+            self.metrics.count("bad_response")
             log.warning("movie-service sent an invalid body for %s: %s", path, exc)
             raise MovieServiceBadResponse("movie-service sent an invalid answer") from exc
+        self.metrics.count("ok")
         # Bounded even if movie-service ignored `limit`.
         body = _movies.dump_json(movies[:RECOMMENDATIONS_LIMIT], by_alias=True)
         if etag:
@@ -203,16 +272,20 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
         sock_read=settings.movie_service_read_timeout,
     )
     connector = aiohttp.TCPConnector(limit=settings.movie_service_max_connections)
+    tracing: Tracing | None = app.state.tracing
+    metrics: Metrics = app.state.metrics
     async with aiohttp.ClientSession(
         base_url=str(settings.movie_service_url),
         timeout=timeout,
         connector=connector,
         headers={"Accept": "application/json", "User-Agent": "netflux-customer-service"},
+        trace_configs=tracing.client_trace_configs() if tracing is not None else None,
     ) as http:
         app.state.movie_client = MovieClient(
             http,
             settings.movie_service_total_timeout,
             breaker_failures=settings.movie_service_breaker_failures,
             breaker_reset_seconds=settings.movie_service_breaker_reset_seconds,
+            metrics=MovieClientMetrics(metrics.registry),
         )
         yield

@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from netflux_catalogue import SERVICES, by_name, problem_body, route_for, routes
+from netflux_catalogue import (
+    ACTUATOR_PREFIX,
+    API_PREFIX,
+    HEALTH_PATH,
+    METRICS_PATH,
+    SERVICES,
+    by_name,
+    prefix_of,
+    problem_body,
+    route_for,
+    routes,
+)
 from netflux_catalogue.__main__ import main
 from netflux_catalogue.edge import is_published
 
@@ -46,6 +57,15 @@ def test_routes_are_in_priority_order_and_cover_each_service() -> None:
     assert [r.priority for r in table] == sorted(r.priority for r in table)
     assert {r.service for r in table} == {s.name for s in SERVICES}
     assert route_for("/api/movies/DRAMA") == table[0]
+
+
+def test_no_edge_route_reaches_the_actuator() -> None:
+    """Health details and metrics stay inside the network: every routed pattern is an API path."""
+    patterns = [p for r in routes() for p in r.path_patterns]
+    assert all(prefix_of(p).startswith(API_PREFIX) for p in patterns)
+    assert not API_PREFIX.startswith(ACTUATOR_PREFIX)
+    for path in (HEALTH_PATH, METRICS_PATH, ACTUATOR_PREFIX):
+        assert route_for(path) is None
 
 
 def test_url_variable_is_what_the_caller_reads() -> None:

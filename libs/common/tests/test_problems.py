@@ -69,7 +69,8 @@ async def test_unexpected_error_is_a_generic_500_that_leaks_nothing(
 
 
 async def test_domain_problem_carries_its_type_and_extensions(client: httpx.AsyncClient) -> None:
-    body = problem(await client.get("/things/teapot"), 409)
+    response = await client.get("/things/teapot")
+    body = problem(response, 409)
 
     assert body == {
         "type": PROBLEM_TYPE_PREFIX + "teapot-empty",
@@ -77,6 +78,7 @@ async def test_domain_problem_carries_its_type_and_extensions(client: httpx.Asyn
         "status": 409,
         "detail": "No tea left",
         "instance": "/things/teapot",
+        "requestId": response.headers["x-request-id"],
         "refillAt": "noon",
     }
 

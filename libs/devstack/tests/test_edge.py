@@ -61,6 +61,16 @@ async def test_the_target_is_routed_raw_and_forwarded_unchanged(
     assert [s["target"] for s in seen] == [target]
 
 
+@pytest.mark.parametrize("target", ["/actuator/prometheus", "/actuator/health", "/actuator/"])
+async def test_the_actuator_is_not_published(edge: tuple[str, Seen], target: str) -> None:
+    url, seen = edge
+
+    status, _, _ = await raw_request(url, target)
+
+    assert status == 404  # the site's, no service was asked
+    assert seen == []
+
+
 @pytest.mark.parametrize("target", ["/api/orders/1", "/api/customers", "/api/%6dovies"])
 async def test_paths_no_service_owns_are_the_albs_404_problem(
     edge: tuple[str, Seen], target: str

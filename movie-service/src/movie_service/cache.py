@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +49,13 @@ class MovieCache:
         *,
         budget_bytes: int = DEFAULT_BUDGET_BYTES,
         check_timeout: float = 2.0,
+        settle_seconds: float = 0.0,
     ) -> None:
         self._connect = connect
+        # Reads from a replica may lag the notification: for this long after one, pages are
+        # served but not kept, so a page read before the replica caught up is not cached.
+        self._settle = settle_seconds
+        self._invalidated_at = -math.inf
         self._budget = budget_bytes
         self._check_timeout = check_timeout
         self._pages: dict[PageKey, Page] = {}
@@ -68,6 +75,8 @@ class MovieCache:
     def put(self, key: PageKey, page: Page, generation: int) -> None:
         if not self._listening or generation != self._generation:
             return  # nobody would tell us when it goes stale, or it already is
+        if self._settle and time.monotonic() - self._invalidated_at < self._settle:
+            return  # the replica may not show the change yet
         size = len(page.body)
         if size > self._budget:
             return
@@ -81,6 +90,7 @@ class MovieCache:
 
     def invalidate(self) -> None:
         self._generation += 1
+        self._invalidated_at = time.monotonic()
         self._pages.clear()
         self._size = 0
 

@@ -13,13 +13,20 @@ from movie_service.cache import MovieCache
 from movie_service.config import SERVICE, Settings, get_settings
 from movie_service.router import router
 from movie_service.service import Catalogue
-from netflux_common.app import create_service_app, serve
+from netflux_common.app import create_service_app, open_database, serve
 from netflux_common.db import Database
 
 
 @contextlib.asynccontextmanager
 async def catalogue_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
-    """The catalogue and its cache, listening for changes for as long as the app runs."""
+    """The catalogue and its cache, listening for changes for as long as the app runs.
+
+    Movie reads go to the read URL when one is set (a replica); the change listener stays on the
+    primary: a hot standby cannot LISTEN (PostgreSQL refuses it during recovery), and a NOTIFY
+    is only delivered on the server where the writing transaction committed. A replica's lag
+    means a page read just after a notification may not show the change yet: such pages are
+    not cached for `db_read_settle_seconds` after each notification (see MovieCache).
+    """
     dsn = settings.sqlalchemy_url().set(drivername="postgresql")
 
     async def connect() -> asyncpg.Connection:
@@ -29,9 +36,19 @@ async def catalogue_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[
             server_settings={"application_name": "movie-service-listener"},
         )
 
-    cache = MovieCache(connect, check_timeout=settings.db_health_timeout)
-    database: Database = app.state.database
-    app.state.catalogue = Catalogue(database.engine, cache)
+    read_url = settings.read_url()
+    cache = MovieCache(
+        connect,
+        check_timeout=settings.db_health_timeout,
+        settle_seconds=settings.db_read_settle_seconds if read_url is not None else 0.0,
+    )
+    primary: Database = app.state.database
+    reads = (
+        open_database(app, pool="read", application_name=f"{SERVICE.name}-read", url=read_url)
+        if read_url is not None
+        else primary
+    )
+    app.state.catalogue = Catalogue(reads.engine, cache)
     listener = asyncio.create_task(cache.listen_forever(), name="movie-cache-listener")
     try:
         yield
@@ -39,6 +56,8 @@ async def catalogue_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
+        if reads is not primary:
+            await reads.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

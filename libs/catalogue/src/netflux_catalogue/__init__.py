@@ -10,9 +10,11 @@ build from the same entries. No dependencies: anything may import it.
 from __future__ import annotations
 
 from netflux_catalogue.catalogue import (
+    ACTUATOR_PREFIX,
     CONTAINER_PORT,
     DATABASE_NAME,
     HEALTH_PATH,
+    METRICS_PATH,
     PORT_NAME,
     SERVICES,
     Service,
@@ -29,10 +31,12 @@ from netflux_catalogue.routing import (
 )
 
 __all__ = [
+    "ACTUATOR_PREFIX",
     "API_PREFIX",
     "CONTAINER_PORT",
     "DATABASE_NAME",
     "HEALTH_PATH",
+    "METRICS_PATH",
     "NOT_FOUND_PROBLEM",
     "PORT_NAME",
     "PROBLEM_MEDIA_TYPE",

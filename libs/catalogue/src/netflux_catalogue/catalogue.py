@@ -8,7 +8,11 @@ from dataclasses import dataclass
 # customer-service http://movie-service:8080; locally each has its own port (`local_port`).
 CONTAINER_PORT = 8080
 PORT_NAME = "http"  # the task definition's port mapping name Service Connect refers to
-HEALTH_PATH = "/actuator/health"  # Spring Boot Actuator's path; the ALB target groups probe it
+# Spring Boot Actuator's paths. Private to the network: no edge routes them (only API_PREFIX
+# paths reach services), so health details and metrics are never published.
+ACTUATOR_PREFIX = "/actuator/"
+HEALTH_PATH = ACTUATOR_PREFIX + "health"  # the ALB target groups probe it
+METRICS_PATH = ACTUATOR_PREFIX + "prometheus"  # Prometheus text; scraped inside the VPC
 DATABASE_NAME = "netflux"
 
 

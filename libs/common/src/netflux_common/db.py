@@ -18,6 +18,7 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -108,10 +109,13 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 class Database:
-    def __init__(self, settings: ServiceSettings, *, application_name: str) -> None:
+    def __init__(
+        self, settings: ServiceSettings, *, application_name: str, url: URL | None = None
+    ) -> None:
+        """A pool on `url` (a read replica, say), else on the settings' database."""
         self.health_timeout = settings.db_health_timeout
         self.engine: AsyncEngine = create_async_engine(
-            settings.sqlalchemy_url(),
+            url or settings.sqlalchemy_url(),
             # The same ceiling, all of it kept: QueuePool closes an overflow connection as soon as
             # it is returned, so under steady load above pool_size nearly every request paid for
             # a new connection (TLS negotiation, a backend process).

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from netflux_catalogue.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, problem_body
+from netflux_common import request_id
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_TYPE_PREFIX", "Problem", "ProblemError"]
 
@@ -77,7 +78,11 @@ def problem_response(
     # (httpx's test transport leaves the query in raw_path; servers do not.)
     raw_path = scope.get("raw_path", b"").split(b"?", 1)[0]
     path = raw_path.decode("ascii", "replace") if raw_path else quote(str(scope.get("path", "")))
-    body = problem_body(status, title, detail, path, slug=slug, **dict(extensions or {}))
+    extra = dict(extensions or {})
+    # An extension member (RFC 9457 section 3.2): quoting it finds the request's log lines.
+    if (rid := request_id.current()) is not None:
+        extra["requestId"] = rid
+    body = problem_body(status, title, detail, path, slug=slug, **extra)
     return JSONResponse(
         body,
         status_code=status,

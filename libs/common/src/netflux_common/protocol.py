@@ -53,7 +53,10 @@ class ProtocolGuard:
                 return
             receive = rejected
         if method == "HEAD":
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            # Changed in place, not in a copy: the layers outside read the route the router
+            # records in this scope (metrics label requests by route template).
+            scope["method"] = "GET"
+            await self.app(scope, receive, _without_body(send))
             return
         await self.app(scope, receive, send)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
@@ -19,6 +21,13 @@ class ServiceSettings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    # json: one object a line (CloudWatch Logs Insights); text: for a person; auto: text on a
+    # terminal, else json.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # A line per request (method, path, status, duration_ms, request and trace ids) at INFO.
+    access_log: bool = True
+    # Tracing is on only when this is set (OTLP/HTTP base URL, e.g. http://localhost:4318).
+    otel_exporter_otlp_endpoint: str | None = None
     # ECS waits 30 s (stopTimeout) between SIGTERM and SIGKILL; finish in-flight requests before.
     shutdown_grace_seconds: int = Field(default=20, ge=0)
     # Whose X-Forwarded-For / -Proto are believed: the proxies in front (the VPC's CIDR in ECS,

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import uvicorn
@@ -161,16 +161,22 @@ async def raw_request(  # an HTTP client library would normalise the target unde
 
 @contextlib.contextmanager
 def service_process(
-    package: str, env: dict[str, str], *, within: float = 30, port: int | None = None
+    package: str,
+    env: dict[str, str],
+    *,
+    within: float = 30,
+    port: int | None = None,
+    stdout: IO[bytes] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A service as its container runs it (`python -m <package>.main`, one process) on a
     loopback port (a free one unless given); yields its URL and process once healthy, and stops
-    it with SIGTERM."""
+    it with SIGTERM. Its log (stdout) goes to `stdout` when given."""
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", f"{package}.main"],
         env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env},
         start_new_session=True,
+        stdout=stdout,
     )
     url = f"http://127.0.0.1:{port}"
 

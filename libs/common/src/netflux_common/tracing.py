@@ -1,0 +1,201 @@
+"""OpenTelemetry tracing, on only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+
+Off, nothing is installed: no tracer provider, no SQL event listeners, no aiohttp trace config,
+and neither requests nor log lines look for a span; the OpenTelemetry SDK is not even imported.
+On, each service app gets its own tracer provider (so two apps in one test process do not share
+one) exporting in batches over OTLP/HTTP with protobuf — the lighter exporter: it needs
+`requests` and `protobuf`, where OTLP/gRPC brings grpcio (a large native wheel, slower to import).
+
+What is traced: the server span of every request except /actuator/* (probes every few seconds
+would drown the traces), each SQL statement (SQLAlchemy engine events, per engine), and the
+aiohttp call to movie-service, which carries the W3C `traceparent` so movie-service's spans join
+the caller's trace. The standard OTEL_* variables (OTEL_TRACES_SAMPLER and _ARG,
+OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, ...) are read by the SDK.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+# The API only (FastAPI imports it anyway): a no-op without the SDK, which loads only when on.
+from opentelemetry.propagators.textmap import Getter
+
+from netflux_catalogue import ACTUATOR_PREFIX
+from netflux_common.logging import set_trace_ids
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Span
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from starlette.types import Scope
+
+log = logging.getLogger(__name__)
+
+
+def traces_endpoint(base: str) -> str:
+    """OTLP/HTTP's traces URL for a base endpoint, as the specification derives it."""
+    return base.rstrip("/") + "/v1/traces"
+
+
+def _current_ids() -> tuple[str, str] | None:
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+class _AsgiHeaders(Getter[Iterable[tuple[bytes, bytes]]]):
+    """The propagators' getter over ASGI headers (a list of lower-case byte pairs)."""
+
+    def get(self, carrier: Iterable[tuple[bytes, bytes]], key: str) -> list[str] | None:
+        name = key.encode()
+        found = [v.decode("latin-1") for k, v in carrier if k == name]
+        return found or None
+
+    def keys(self, carrier: Iterable[tuple[bytes, bytes]]) -> list[str]:
+        return [k.decode("latin-1") for k, _ in carrier]
+
+
+_ASGI_HEADERS = _AsgiHeaders()
+
+
+@dataclass(slots=True)
+class ServerSpan:
+    span: Span
+    method: str
+    token: object  # restores the previous context when the request ends
+
+
+class Tracing:
+    """The tracing of one service app; build it with `Tracing.start` (None while tracing is off)."""
+
+    def __init__(self, provider: TracerProvider) -> None:
+        from opentelemetry.trace import get_tracer
+
+        self.provider = provider
+        self._tracer = get_tracer("netflux.http", tracer_provider=provider)
+
+    @classmethod
+    def start(cls, service_name: str, otlp_endpoint: str | None) -> Tracing | None:
+        if not otlp_endpoint:
+            return None
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        exporter = OTLPSpanExporter(endpoint=traces_endpoint(otlp_endpoint))
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+        set_trace_ids(_current_ids)
+        log.info("tracing on: OTLP/HTTP to %s", traces_endpoint(otlp_endpoint))
+        return cls(provider)
+
+    def start_server_span(self, scope: Scope) -> ServerSpan | None:
+        """The span of one incoming request, continuing the caller's trace (`traceparent`) and
+        current until `end_server_span`; None for /actuator/*.
+
+        Written here rather than taken from opentelemetry-instrumentation-asgi/-fastapi: those
+        add two ASGI layers, match the route a second time and collect some twenty attributes
+        a request (the URL rebuilt, user agent, peer, header capture), which together cost more
+        CPU than serving a cached movie page; this keeps the attributes trace views use.
+        """
+        path: str = scope["path"]
+        if path.startswith(ACTUATOR_PREFIX):
+            return None
+        from opentelemetry import context, trace
+        from opentelemetry.propagate import extract
+
+        method: str = scope["method"]
+        parent = extract(scope["headers"], getter=_ASGI_HEADERS)
+        span = self._tracer.start_span(
+            method,
+            context=parent,
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": path},
+        )
+        token = context.attach(trace.set_span_in_context(span, parent))
+        return ServerSpan(span, method, token)
+
+    @staticmethod
+    def end_server_span(
+        handle: ServerSpan, route: str, status: int, error: BaseException | None
+    ) -> None:
+        from opentelemetry import context
+        from opentelemetry.trace import StatusCode
+
+        span = handle.span
+        # Named by route template (bounded, and what trace views group by): known only now.
+        span.update_name(f"{handle.method} {route}")
+        span.set_attribute("http.route", route)
+        span.set_attribute("http.response.status_code", status)
+        if error is not None:
+            span.record_exception(error)
+        if status >= 500:  # a 4xx is the client's failure, not the server's (semconv)
+            span.set_status(StatusCode.ERROR)
+        span.end()
+        context.detach(handle.token)  # type: ignore[arg-type]
+
+    def instrument_engine(self, engine: AsyncEngine) -> None:
+        """A span for each statement on `engine`, a child of the request's span.
+
+        SQLAlchemy's cursor events directly rather than opentelemetry-instrumentation-sqlalchemy:
+        its instrumentor is a process-wide singleton that patches create_engine everywhere, and
+        its engine tracer also listens to every pool checkout and checkin (for a metric this app
+        does not use): in the profile that was as much CPU as the statement spans themselves.
+        """
+        from opentelemetry.trace import SpanKind, StatusCode, get_tracer
+        from sqlalchemy import event
+
+        tracer = get_tracer("netflux.sql", tracer_provider=self.provider)
+        url = engine.url
+        common: dict[str, str | int] = {
+            "db.system": "postgresql",
+            "db.name": url.database or "",
+            "server.address": url.host or "",
+            "server.port": url.port or 5432,
+        }
+        name = f" {url.database}" if url.database else ""
+
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            context = args[1]
+            operation = statement.lstrip().split(None, 1)[0].upper() if statement else "SQL"
+            context._netflux_span = tracer.start_span(
+                operation + name,
+                kind=SpanKind.CLIENT,
+                attributes={**common, "db.statement": statement, "db.operation": operation},
+            )
+
+        def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if (span := getattr(args[1], "_netflux_span", None)) is not None:
+                span.end()
+
+        def failed(error: Any) -> None:
+            context = error.execution_context
+            if (span := getattr(context, "_netflux_span", None)) is not None:
+                span.record_exception(error.original_exception)
+                span.set_status(StatusCode.ERROR)
+                span.end()
+
+        event.listen(engine.sync_engine, "before_cursor_execute", before)
+        event.listen(engine.sync_engine, "after_cursor_execute", after)
+        event.listen(engine.sync_engine, "handle_error", failed)
+
+    def client_trace_configs(self) -> list[Any]:
+        """aiohttp trace configs that make a span per outgoing call and send `traceparent`."""
+        from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+        from opentelemetry.metrics import NoOpMeterProvider
+
+        return [
+            create_trace_config(tracer_provider=self.provider, meter_provider=NoOpMeterProvider())
+        ]
+
+    def shutdown(self) -> None:
+        """Export what is still queued, then stop."""
+        self.provider.shutdown()
+        set_trace_ids(None)
