@@ -176,7 +176,7 @@ class TaskRunner:
                 if met:
                     break
                 if failed or time.monotonic() > deadline:
-                    logs = self.docker("logs", "--tail", "15", task.containers[other], check=False)
+                    logs = self.docker.logs(task.containers[other], 15)
                     raise TaskFailedToStart(
                         f"task {task.id} stopped: container {container['name']} depends on "
                         f"{other} reaching {condition}, but {other} "

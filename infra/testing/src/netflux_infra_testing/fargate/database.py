@@ -85,7 +85,7 @@ def start_database(aws: Emulator, docker: Docker, network: str, db: Database) ->
         != "accepting connections"
     ):
         if time.monotonic() > deadline:
-            logs = docker("logs", "--tail", "20", name, check=False)
+            logs = docker.logs(name, 20)
             raise RunFailed(f"the database container did not get ready:\n{logs}")
         time.sleep(0.5)
     ip = docker.inspect(name)["NetworkSettings"]["Networks"][network]["IPAddress"]

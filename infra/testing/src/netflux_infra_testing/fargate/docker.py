@@ -31,6 +31,14 @@ class Docker:
         self("network", "create", "--label", self.label, name)
         return name
 
+    def logs(self, container: str, tail: int = 15) -> str:
+        """The container's last lines, stdout and stderr interleaved."""
+        result = subprocess.run(
+            ["docker", "logs", "--tail", str(tail), container],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30,
+        )  # fmt: skip
+        return result.stdout.strip()
+
     def inspect(self, container: str) -> dict[str, Any]:
         [found] = json.loads(self("inspect", container))
         return dict(found)

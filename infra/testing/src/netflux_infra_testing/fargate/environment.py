@@ -115,7 +115,7 @@ def run_one_off(
         time.sleep(0.5)
     for name, container in task.containers.items():
         code = running.scheduler.runner.state(task, name)["ExitCode"]
-        logs = running.docker("logs", "--tail", "20", container, check=False)
+        logs = running.docker.logs(container, 20)
         if code != 0:
             running.scheduler.runner.remove(task)
             raise RunFailed(f"one-off task {family}: {name} exited {code}:\n{logs}")

@@ -65,9 +65,7 @@ class Scheduler:
         while True:
             stopped = self.runner.essential_stopped(task)
             if stopped:
-                logs = self.runner.docker(
-                    "logs", "--tail", "10", next(iter(task.containers.values())), check=False
-                )
+                logs = self.runner.docker.logs(next(iter(task.containers.values())), 10)
                 raise TaskUnhealthy(f"task {task.id} stopped: {stopped}\n{logs}")
             in_grace = (
                 time.monotonic() - task.started_at < running.service.health_check_grace_seconds
