@@ -32,10 +32,10 @@ import httpx
 
 from netflux_infra_testing.fargate import registry
 from netflux_infra_testing.fargate.aws import Emulator
+from netflux_infra_testing.fargate.containers import Task
 from netflux_infra_testing.fargate.environment import RunningEnvironment
 from netflux_infra_testing.fargate.errors import RunFailed
 from netflux_infra_testing.fargate.readback import read_service
-from netflux_infra_testing.fargate.containers import Task
 from netflux_infra_testing.fargate.scheduler import ServiceTasks, TaskUnhealthy
 
 REPO = Path(__file__).resolve().parents[5]
