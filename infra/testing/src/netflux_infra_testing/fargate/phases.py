@@ -16,11 +16,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from netflux_infra.config import ENVIRONMENTS
 from netflux_infra_testing.fargate.aws import Emulator
 from netflux_infra_testing.fargate.docker import Docker
+from netflux_infra_testing.fargate.drain import stop_with_request_in_flight
 from netflux_infra_testing.fargate.environment import RunningEnvironment, bring_down, bring_up
 from netflux_infra_testing.fargate.errors import RunFailed
+from netflux_infra_testing.fargate.release import release
 
 REPO = Path(__file__).resolve().parents[5]
 
@@ -42,6 +46,84 @@ def smoke(running: RunningEnvironment) -> None:
     say(f"smoke test passed through the CloudFront/ALB stand-in at {url}")
 
 
+def drained(running: RunningEnvironment) -> None:
+    """Stop one customer-service task with a PATCH in flight: it must be answered (204), and
+    the container must exit 0 before its stopTimeout."""
+    tasks = running.services["customer-service"]
+    task = tasks.tasks[0]
+    port = int(tasks.service.load_balancers[0]["containerPort"])
+    genre = httpx.get(f"{running.balancer.url}/api/customers/3", timeout=10).json()
+    running.scheduler.deregister(tasks, task)
+    result = stop_with_request_in_flight(
+        running.scheduler.runner, task, port, "PATCH", "/api/customers/3/genre",
+        {"favoriteGenre": genre["favoriteGenre"]},
+    )  # fmt: skip
+    tasks.tasks.remove(task)
+    limit = task.stop_timeouts["customer-service"]
+    if " 204 " not in result.status_line + " " or result.exit_codes != {"customer-service": 0}:
+        raise RunFailed(
+            f"customer-service did not drain on SIGTERM: the in-flight PATCH got "
+            f"{result.status_line!r}, exit codes {result.exit_codes} (137 = SIGKILL after "
+            f"stopTimeout {limit} s)"
+        )
+    say(
+        f"drained: a PATCH in flight at SIGTERM was answered ({result.status_line}); "
+        f"customer-service exited 0 after {result.stop_seconds:.1f} s (stopTimeout {limit} s)"
+    )
+
+
+def good_release(
+    running: RunningEnvironment,
+    admin: Emulator,
+    pipeline: Emulator,
+    environment: str,
+    services: list[str],
+) -> None:
+    tag = uuid.uuid4().hex[:7]
+    outcomes, load = release(running, admin, pipeline, environment, services, tag, say)
+    for outcome in outcomes:
+        if not outcome.completed:
+            raise RunFailed(
+                f"release {tag}: {outcome.service} rolled back:\n{outcome.failed_tasks}"
+            )
+        say(f"release {tag}: {outcome.service} rolled to {outcome.revision.rsplit('/', 1)[-1]} "
+            f"in {outcome.seconds:.0f} s")  # fmt: skip
+    if load.failures:
+        raise RunFailed(
+            f"release {tag}: {len(load.failures)} of {load.sent} requests failed during the "
+            f"rolling update, e.g. {load.failures[:5]}"
+        )
+    say(f"release {tag}: {load.sent} requests through the edge during the update, none failed")
+
+
+def rolled_back(
+    running: RunningEnvironment, admin: Emulator, pipeline: Emulator, environment: str
+) -> None:
+    """A release whose image exits at start: the circuit breaker must roll it back while the
+    old task keeps serving."""
+    name = "movie-service"
+    before = running.services[name].service.task_definition["taskDefinitionArn"]
+    tag = uuid.uuid4().hex[:7]
+    [outcome], load = release(running, admin, pipeline, environment, [name], tag, say, broken=True)
+    if outcome.completed:
+        raise RunFailed(f"release {tag}: a broken image was deployed")
+    [service] = admin.client("ecs").describe_services(
+        cluster=running.environment.cluster_arn, services=[name]
+    )["services"]
+    if service["taskDefinition"] != before:
+        raise RunFailed(f"release {tag}: {name} runs {service['taskDefinition']}, not {before}")
+    if load.failures:
+        raise RunFailed(
+            f"release {tag}: {len(load.failures)} of {load.sent} requests failed while the "
+            f"broken release was rolled back, e.g. {load.failures[:5]}"
+        )
+    say(
+        f"release {tag}: circuit breaker after {len(outcome.failed_tasks)} failed tasks "
+        f"({outcome.failed_tasks[0].splitlines()[0]}); {name} back on "
+        f"{before.rsplit('/', 1)[-1]}; {load.sent} requests during it, none failed"
+    )
+
+
 def run(
     aws: Emulator,
     environment: str,
@@ -61,7 +143,15 @@ def run(
         timings["smoke"] = time.monotonic() - started
         if hold is not None:
             hold(running)
+        services = sorted(running.services)
         started = time.monotonic()
+        good_release(running, aws, aws, environment, services)
+        timings["release"] = time.monotonic() - started
+        started = time.monotonic()
+        rolled_back(running, aws, aws, environment)
+        timings["rollback"] = time.monotonic() - started
+        started = time.monotonic()
+        drained(running)
         codes = bring_down(running, say)
         timings["stop"] = time.monotonic() - started
         say(f"stopped like ECS (SIGTERM, stopTimeout, SIGKILL): exit codes {codes}")

@@ -196,3 +196,68 @@ def roll(
 
 def service_tasks(running: RunningEnvironment, name: str) -> ServiceTasks:
     return running.services[name]
+
+
+def build_tag(service: str, source: str, tag: str, *, broken: bool = False) -> None:
+    """Stands for `make images IMAGE_TAG=<tag>`: the same content under the release's tag, or
+    (broken) an image whose process exits at start, as a bad release would."""
+    if not broken:
+        subprocess.run(["docker", "tag", source, f"netflux/{service}:{tag}"], check=True)
+        return
+    dockerfile = (
+        f"FROM {source}\n"
+        """ENTRYPOINT ["python3", "-c", "raise SystemExit('a broken release: exits at start')"]\n"""
+        "CMD []\n"
+    )
+    subprocess.run(
+        ["docker", "build", "-q", "-t", f"netflux/{service}:{tag}", "-"],
+        input=dockerfile, text=True, check=True, capture_output=True,
+        env={**os.environ, "DOCKER_BUILDKIT": "0"},
+    )  # fmt: skip
+
+
+def release(
+    running: RunningEnvironment,
+    admin: Emulator,
+    pipeline: Emulator,
+    environment: str,
+    services: list[str],
+    tag: str,
+    say: Callable[[str], None],
+    *,
+    broken: bool = False,
+) -> tuple[list[Outcome], Load]:
+    """Build, `make release`, deploy action (as the pipeline), and the rolling update of every
+    named service at once, under a bounded load loop through the edge."""
+    images = {}
+    for name in services:
+        current = running.services[name].service.task_definition["containerDefinitions"]
+        [image] = [c["image"] for c in current if c["name"] == name]
+        images[name] = image
+        source_tag = image.rsplit(":", 1)[1]
+        build_tag(name, f"netflux/{name}:{source_tag}", tag, broken=broken)
+    registry_host = next(iter(images.values())).split("/", 1)[0]
+    definitions = image_definitions(admin, environment, tag, services, registry_host)
+    cluster = running.environment.cluster_arn
+    outcomes: dict[str, Outcome] = {}
+    errors: list[BaseException] = []
+
+    def roll_one(name: str) -> None:
+        try:
+            outcomes[name] = roll(running, name, admin, say)
+        except BaseException as exc:  # reported below, in the caller's thread
+            errors.append(exc)
+
+    with Load(running.balancer.url) as load:
+        for name in services:
+            arn = deploy_action(pipeline, cluster, name, definitions[name])
+            uri = definitions[name][0]["imageUri"]
+            say(f"deploy action: {name} -> {arn.rsplit('/', 1)[-1]} ({uri})")
+        threads = [threading.Thread(target=roll_one, args=(n,)) for n in services]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return [outcomes[n] for n in services], load

@@ -85,12 +85,16 @@ class Scheduler:
                 raise TaskUnhealthy(f"task {task.id} not healthy in time: targets {states}")
             time.sleep(0.5)
 
-    def retire(self, running: ServiceTasks, task: Task) -> dict[str, int]:
-        """Deregister (drain) and stop like ECS: SIGTERM, stopTimeout, SIGKILL."""
+    def deregister(self, running: ServiceTasks, task: Task) -> None:
+        """Out of its target groups, after the load balancer has drained it."""
         for attachment in running.service.load_balancers:
             arn, port = attachment["targetGroupArn"], int(attachment["containerPort"])
             if (task.ip, port) in self.balancer.groups[arn].targets:
                 self.balancer.deregister(arn, task.ip, port)
+
+    def retire(self, running: ServiceTasks, task: Task) -> dict[str, int]:
+        """Deregister (drain) and stop like ECS: SIGTERM, stopTimeout, SIGKILL."""
+        self.deregister(running, task)
         codes = self.runner.stop(task)
         running.tasks.remove(task)
         return codes
