@@ -18,10 +18,12 @@ from pathlib import Path
 
 import httpx
 
-from netflux_infra.config import ENVIRONMENTS
+from netflux_infra.config import ENVIRONMENTS, PIPELINE
+from netflux_infra.naming import PipelineNames
 from netflux_infra_testing.fargate.aws import Emulator
 from netflux_infra_testing.fargate.docker import Docker
 from netflux_infra_testing.fargate.drain import stop_with_request_in_flight
+from netflux_infra_testing.fargate.enforcement import assume_synthesized_role, enforce, relax
 from netflux_infra_testing.fargate.environment import RunningEnvironment, bring_down, bring_up
 from netflux_infra_testing.fargate.errors import RunFailed
 from netflux_infra_testing.fargate.release import release
@@ -78,9 +80,12 @@ def good_release(
     pipeline: Emulator,
     environment: str,
     services: list[str],
+    role: str,
 ) -> None:
     tag = uuid.uuid4().hex[:7]
-    outcomes, load = release(running, admin, pipeline, environment, services, tag, say)
+    outcomes, load = release(
+        running, admin, pipeline, environment, services, tag, say, pipeline_role=role
+    )
     for outcome in outcomes:
         if not outcome.completed:
             raise RunFailed(
@@ -97,14 +102,16 @@ def good_release(
 
 
 def rolled_back(
-    running: RunningEnvironment, admin: Emulator, pipeline: Emulator, environment: str
+    running: RunningEnvironment, admin: Emulator, pipeline: Emulator, environment: str, role: str
 ) -> None:
     """A release whose image exits at start: the circuit breaker must roll it back while the
     old task keeps serving."""
     name = "movie-service"
     before = running.services[name].service.task_definition["taskDefinitionArn"]
     tag = uuid.uuid4().hex[:7]
-    [outcome], load = release(running, admin, pipeline, environment, [name], tag, say, broken=True)
+    [outcome], load = release(
+        running, admin, pipeline, environment, [name], tag, say, broken=True, pipeline_role=role
+    )
     if outcome.completed:
         raise RunFailed(f"release {tag}: a broken image was deployed")
     [service] = admin.client("ecs").describe_services(
@@ -125,30 +132,42 @@ def rolled_back(
 
 
 def run(
-    aws: Emulator,
+    emulator: Emulator,
     environment: str,
+    stacks: Path,
     *,
     hold: Callable[[RunningEnvironment], None] | None = None,
 ) -> dict[str, float]:
+    """Everything after the apply. IAM is enforced on the emulator from the release on: the
+    runner then acts as an administrator, the deploy action as the pipeline role. (The read-back
+    before it runs unauthenticated: moto 5.2.5 answers CloudFront's ListDistributions with 403
+    to any signed caller under enforcement, the administrator too.)"""
     prefix = ENVIRONMENTS[environment].names.prefix
     docker = Docker(f"nfx-{uuid.uuid4().hex[:6]}")
     timings: dict[str, float] = {}
+    names = PipelineNames(PIPELINE.name)
     try:
         started = time.monotonic()
-        running = bring_up(aws, prefix, docker, say)
+        running = bring_up(emulator, prefix, docker, say)
         timings["run: up"] = time.monotonic() - started
         timings |= {f"run: {k}": v for k, v in running.timings.items()}
         started = time.monotonic()
         smoke(running)
         timings["smoke"] = time.monotonic() - started
+        aws = enforce(emulator)
+        running.aws = running.scheduler.runner.aws = running.balancer.aws = aws
+        pipeline = assume_synthesized_role(
+            aws, stacks / names.stack / "cdk.tf.json", names.pipeline_role
+        )
+        say(f"IAM enforced on the emulator; the deploy action acts as {names.pipeline_role}")
         if hold is not None:
             hold(running)
         services = sorted(running.services)
         started = time.monotonic()
-        good_release(running, aws, aws, environment, services)
+        good_release(running, aws, pipeline, environment, services, names.pipeline_role)
         timings["release"] = time.monotonic() - started
         started = time.monotonic()
-        rolled_back(running, aws, aws, environment)
+        rolled_back(running, aws, pipeline, environment, names.pipeline_role)
         timings["rollback"] = time.monotonic() - started
         started = time.monotonic()
         drained(running)
@@ -157,6 +176,7 @@ def run(
         say(f"stopped like ECS (SIGTERM, stopTimeout, SIGKILL): exit codes {codes}")
         running.balancer.stop()
     finally:
+        relax(emulator)
         if not os.environ.get("NETFLUX_REHEARSAL_KEEP_CONTAINERS"):
             docker.cleanup()
     return timings
@@ -165,10 +185,11 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--stacks", required=True, type=Path, help="the synthesized stacks")
     parser.add_argument("environment", choices=sorted(ENVIRONMENTS))
     args = parser.parse_args()
     aws = Emulator(args.endpoint, ENVIRONMENTS[args.environment].region)
-    for phase, seconds in run(aws, args.environment).items():
+    for phase, seconds in run(aws, args.environment, args.stacks).items():
         say(f"{phase}: {seconds:.1f} s")
 
 

@@ -33,6 +33,7 @@ import httpx
 from netflux_infra_testing.fargate import registry
 from netflux_infra_testing.fargate.aws import Emulator
 from netflux_infra_testing.fargate.containers import Task
+from netflux_infra_testing.fargate.enforcement import check_implied
 from netflux_infra_testing.fargate.environment import RunningEnvironment
 from netflux_infra_testing.fargate.errors import RunFailed
 from netflux_infra_testing.fargate.readback import read_service
@@ -59,6 +60,8 @@ def image_definitions(
             "PATH": f"{wrapper}:{os.environ['PATH']}",
             registry.ENDPOINT_VARIABLE: aws.endpoint,
             registry.REGION_VARIABLE: aws.region,
+            registry.KEY_VARIABLE: aws.credentials.access_key,
+            registry.SECRET_VARIABLE: aws.credentials.secret_key,
         }
         result = subprocess.run(
             ["make", "-f", str(REPO / "Makefile"), "release", f"REGISTRY={registry_host}",
@@ -73,9 +76,16 @@ def image_definitions(
 
 
 def deploy_action(
-    aws: Emulator, cluster: str, service: str, definitions: list[dict[str, str]]
+    aws: Emulator,
+    cluster: str,
+    service: str,
+    definitions: list[dict[str, str]],
+    *,
+    role: tuple[Emulator, str] | None = None,
 ) -> str:
-    """The ECS standard deploy action's calls; returns the new task definition ARN."""
+    """The ECS standard deploy action's calls; returns the new task definition ARN. With
+    `role` (an administrator's emulator, the role's name), what AWS authorizes besides the API
+    actions is checked for that role first."""
     ecs = aws.client("ecs")
     [described] = ecs.describe_services(cluster=cluster, services=[service])["services"]
     current = ecs.describe_task_definition(
@@ -93,6 +103,18 @@ def deploy_action(
     ]
     if current.get("tags"):
         request["tags"] = current["tags"]
+    if role is not None:
+        admin, role_name = role
+        family_arn = definition["taskDefinitionArn"].rsplit(":", 1)[0]
+        implied: list[tuple[str, str, dict[str, Any]]] = (
+            [("ecs:TagResource", f"{family_arn}:*", {})] if request.get("tags") else []
+        )
+        implied += [
+            ("iam:PassRole", request[k], {"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+            for k in ("taskRoleArn", "executionRoleArn")
+            if request.get(k)
+        ]
+        check_implied(admin, role_name, implied)
     registered = ecs.register_task_definition(**request)["taskDefinition"]
     ecs.update_service(
         cluster=cluster, service=service, taskDefinition=registered["taskDefinitionArn"]
@@ -226,6 +248,7 @@ def release(
     say: Callable[[str], None],
     *,
     broken: bool = False,
+    pipeline_role: str | None = None,
 ) -> tuple[list[Outcome], Load]:
     """Build, `make release`, deploy action (as the pipeline), and the rolling update of every
     named service at once, under a bounded load loop through the edge."""
@@ -250,7 +273,8 @@ def release(
 
     with Load(running.balancer.url) as load:
         for name in services:
-            arn = deploy_action(pipeline, cluster, name, definitions[name])
+            role = (admin, pipeline_role) if pipeline_role else None
+            arn = deploy_action(pipeline, cluster, name, definitions[name], role=role)
             uri = definitions[name][0]["imageUri"]
             say(f"deploy action: {name} -> {arn.rsplit('/', 1)[-1]} ({uri})")
         threads = [threading.Thread(target=roll_one, args=(n,)) for n in services]
