@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -46,6 +48,38 @@ def smoke(running: RunningEnvironment) -> None:
     if result.returncode != 0:
         raise RunFailed(f"smoke test through the edge failed:\n{result.stdout}{result.stderr}")
     say(f"smoke test passed through the CloudFront/ALB stand-in at {url}")
+
+
+def browser(running: RunningEnvironment) -> None:
+    """The project's browser tests against the CloudFront stand-in; their database access (to
+    plant test data) uses movie-service's own login from its secret, over TLS."""
+    if os.environ.get("NETFLUX_REHEARSAL_BROWSER") == "0" or not Path("/usr/bin/chromium").exists():
+        say("browser tests skipped (no /usr/bin/chromium, or NETFLUX_REHEARSAL_BROWSER=0)")
+        return
+    movie = running.services["movie-service"].service.task_definition["containerDefinitions"]
+    [arn] = {
+        e["valueFrom"].split(":password")[0]
+        for c in movie
+        for e in c.get("secrets", [])
+        if e["name"] == "DB_PASSWORD"
+    }
+    login = json.loads(
+        running.aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    )
+    db = running.database
+    url = (
+        f"postgresql://{login['username']}:{quote(login['password'], safe='')}@{db.ip}:{db.port}"
+        f"/{login.get('dbname', 'netflux')}?sslmode=require"
+    )
+    env = {**os.environ, "NETFLUX_WEB_URL": running.balancer.url, "NETFLUX_WEB_MOVIE_DB_URL": url}
+    env.pop("NETFLUX_STOP_MOVIE", None)  # stopping a service is the stop phase's business
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/browser", "-q", "-p", "no:cacheprovider"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RunFailed(f"browser tests through the edge failed:\n{result.stdout[-4000:]}")
+    say(f"browser tests through the edge: {result.stdout.strip().splitlines()[-1]}")
 
 
 def drained(running: RunningEnvironment) -> None:
@@ -154,6 +188,9 @@ def run(
         started = time.monotonic()
         smoke(running)
         timings["smoke"] = time.monotonic() - started
+        started = time.monotonic()
+        browser(running)
+        timings["browser tests"] = time.monotonic() - started
         aws = enforce(emulator)
         running.aws = running.scheduler.runner.aws = running.balancer.aws = aws
         pipeline = assume_synthesized_role(
