@@ -94,9 +94,10 @@ synth: sync ## Synthesize Terraform JSON for every environment into infra/cdktf.
 	@ls infra/cdktf.out/stacks
 
 .PHONY: rehearse
-rehearse: sync ## Deploy ENV to a local AWS emulator (moto), re-plan, read back, destroy (ENV=staging|prod)
+rehearse: sync ## Deploy ENV to a local AWS emulator (moto), run it in Docker, release, destroy (ENV=, RUN=0: resources only, BREAK=)
 	@case " $(ENVIRONMENTS) " in *" $(ENV) "*) ;; *) echo "ENV must be one of: $(ENVIRONMENTS)"; exit 2;; esac
-	@$(UV) run --frozen python -m netflux_infra_testing.rehearsal $(ENV)
+	@$(UV) run --frozen python -m netflux_infra_testing.rehearsal $(ENV) \
+		$(if $(filter 0,$(RUN)),--no-run) $(if $(BREAK),--break $(BREAK))
 
 # IMAGE_TAG given on the command line or in the environment: deploy that pushed tag (else: build
 # and push HEAD's commit). FORCE=1 replaces a release the checkout does not contain (roll back).

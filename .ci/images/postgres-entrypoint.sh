@@ -7,10 +7,12 @@ set -euo pipefail
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
 POSTGRES_USER=${POSTGRES_USER:-postgres}
 POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
+# Any other command runs as given, without a server or its settings (the official image does
+# the same): a one-off client such as `sh -c 'psql ...'` needs no POSTGRES_PASSWORD.
+if [ "${1:-postgres}" != "postgres" ]; then exec "$@"; fi
+
 : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
-
-if [ "${1:-postgres}" != "postgres" ]; then exec "$@"; fi
 
 mkdir -p "$PGDATA" /var/run/postgresql
 chown -R postgres:postgres "$PGDATA" /var/run/postgresql

@@ -12,7 +12,11 @@
 5. the web front end, published by the apply as the deployment does, is read back from the
    site bucket and compared with web/;
 6. the outputs a user needs are present;
-7. `terraform destroy` removes everything; the moto server is stopped.
+7. unless RUN=0: the environment runs (netflux_infra_testing.fargate): read back from the
+   emulator, run with Docker as ECS would, smoke-tested, released, rolled back, stopped;
+8. `terraform destroy` removes everything; the moto server is stopped.
+
+`--break NAME` edits the synthesized stack first (fargate/breakages.py): the run must fail.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from netflux_infra.config import ENVIRONMENTS, EnvironmentConfig
 from netflux_infra.deploy import apply as deploy_apply
 from netflux_infra.deploy import guard, images, verify
 from netflux_infra.image_tag import VARIABLE
+from netflux_infra_testing.fargate.aws import Emulator
+from netflux_infra_testing.fargate.breakages import BREAKAGES, apply_breakage
+from netflux_infra_testing.fargate.images_build import prepare_images
+from netflux_infra_testing.fargate.phases import run as run_environment
 
 INFRA = Path(__file__).resolve().parents[4]
 WEB = INFRA.parent / "web"
@@ -213,7 +221,7 @@ def read_back_site(endpoint: str, bucket: str, region: str) -> None:
     say(f"web front end read back from s3://{bucket}: {len(expected)} files identical to web/")
 
 
-def rehearse(environment: str) -> None:
+def rehearse(environment: str, run: bool = True, breakage: str | None = None) -> None:
     config = ENVIRONMENTS[environment]
     stack = config.names.prefix
     work = Path(tempfile.mkdtemp(prefix=f"netflux-rehearse-{environment}-"))
@@ -225,6 +233,9 @@ def rehearse(environment: str) -> None:
             synthesize(endpoint, work / "out")
             folder = work / "out" / "stacks" / stack
             say(f"synthesized {stack} in {time.monotonic() - started:.0f} s")
+            if breakage:
+                apply_breakage(breakage, folder / "cdk.tf.json")
+                say(f"deliberately broken before the apply: {breakage}")
             terraform(folder, "init", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
 
             started = time.monotonic()
@@ -252,6 +263,11 @@ def rehearse(environment: str) -> None:
                 raise RehearsalFailed(f"outputs missing: {missing}")
             say("outputs: " + ", ".join(f"{n}={outputs[n]['value']}" for n in REQUIRED_OUTPUTS))
             read_back_site(endpoint, outputs["site_bucket"]["value"], config.region)
+            phases: dict[str, float] = {}
+            if run:
+                prepare_images(IMAGE_TAG, say)
+                emulator = Emulator(endpoint, config.region)
+                phases = run_environment(emulator, environment, work / "out" / "stacks")
 
             if config.retention.teardown_lifts_protection:
                 lift_deletion_protection(endpoint, config)
@@ -264,6 +280,8 @@ def rehearse(environment: str) -> None:
             say(f"destroyed everything in {destroyed:.0f} s")
             times = f"apply {applied:.0f} s, plan {planned:.1f} s, destroy {destroyed:.0f} s"
             say(f"{stack}: {len(resources)} resources; {times}")
+            for phase, seconds in phases.items():
+                say(f"  {phase}: {seconds:.0f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -271,8 +289,13 @@ def rehearse(environment: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Rehearse a deploy against a local AWS emulator")
     parser.add_argument("environments", nargs="+", choices=sorted(ENVIRONMENTS))
-    for environment in parser.parse_args().environments:
-        rehearse(environment)
+    parser.add_argument(
+        "--no-run", dest="run", action="store_false", help="resources only: no containers"
+    )
+    parser.add_argument("--break", dest="breakage", choices=sorted(BREAKAGES))
+    args = parser.parse_args()
+    for environment in args.environments:
+        rehearse(environment, args.run, args.breakage)
     say("rehearsal passed")
 
 

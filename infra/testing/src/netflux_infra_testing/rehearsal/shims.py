@@ -390,3 +390,26 @@ def ecs_services_reach_steady_state() -> None:
             )
 
     setattr(Service, "__init__", init)
+
+
+@shim
+def ecs_service_resource_authorization() -> None:
+    """moto: with IAM enforced, every ECS call is authorized against Resource "*", so a policy
+    that scopes ecs:DescribeServices/UpdateService to service ARNs (as the pipeline role does,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html)
+    is refused. These actions are authorized against the service's ARN instead (the first one
+    named, for DescribeServices)."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def determine_resource(self: Any) -> str:
+        action = self._get_action()
+        if action not in {"DescribeServices", "UpdateService", "DeleteService"}:
+            return "*"
+        cluster = (self._get_param("cluster") or "default").rsplit("/", 1)[-1]
+        services = self._get_param("services") or [self._get_param("service")]
+        service = str(services[0] or "")
+        if service.startswith("arn:"):
+            return service
+        return f"arn:aws:ecs:{self.region}:{self.current_account}:service/{cluster}/{service}"
+
+    setattr(EC2ContainerServiceResponse, "_determine_resource", determine_resource)
