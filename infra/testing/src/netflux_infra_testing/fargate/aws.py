@@ -21,7 +21,7 @@ class Emulator:
 
     def client(self, service: str) -> Any:
         import boto3
-        from botocore.config import Config  # type: ignore[import-untyped]
+        from botocore.config import Config
 
         return boto3.client(
             service,
