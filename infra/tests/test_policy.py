@@ -22,12 +22,11 @@ from netflux_infra_testing.policy.evaluate import (
 )
 from netflux_infra_testing.policy.references import UnresolvedReference
 from netflux_infra_testing.policy.report import table
-from netflux_infra_testing.policy.tables import Expectation, awaiting_defects_fix, expectations
+from netflux_infra_testing.policy.tables import Expectation, expectations
 from netflux_infra_testing.synthesized import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVS = list(ENVIRONMENTS)
-DEFECT = "issue 11 defect, fixed on branch defects"
 
 
 @pytest.fixture(scope="module")
@@ -71,32 +70,6 @@ def test_sections_cover_every_row_and_both_verdicts(documents: Documents, env: s
     assert {row.allowed for row in every} == {True, False}  # both directions are checked
 
 
-AWAITING = ["pipeline tags the revisions it registers", "alarms encrypt with the topic's key"]
-
-
-@pytest.mark.parametrize("defect", AWAITING)
-@pytest.mark.parametrize("env", ENVS)
-@pytest.mark.xfail(strict=True, reason=DEFECT)
-def test_rows_awaiting_the_defects_fix(documents: Documents, env: str, defect: str) -> None:
-    table = awaiting_defects_fix(documents, ENVIRONMENTS[env], PIPELINE)[defect]
-    failures = [f for row in table if (f := row.failure(documents))]
-
-    assert not failures, "\n".join(failures)
-
-
-@pytest.mark.parametrize("env", ENVS)
-def test_each_awaiting_row_is_denied_today_for_the_known_reason(
-    documents: Documents, env: str
-) -> None:
-    """Each row really fails now (so the xfails above are about these rows, not a crash)."""
-    awaiting = awaiting_defects_fix(documents, ENVIRONMENTS[env], PIPELINE)
-    assert sorted(awaiting) == sorted(AWAITING)
-    for row in (row for rows_ in awaiting.values() for row in rows_):
-        decision = row.decide(documents)
-        assert not decision.allowed, row
-        assert "key policy" in decision.reason or "implicit deny" in decision.reason
-
-
 @pytest.mark.parametrize("env", ENVS)
 def test_docs_show_the_evaluated_access_table(documents: Documents, env: str) -> None:
     """docs/access.md's tables are the CLI's (`--rows access --markdown`); regenerate on drift."""
@@ -114,6 +87,7 @@ def test_removing_the_secret_statement_denies_the_execution_role(documents: Docu
         if r.who == ("role", names.execution_role("movie-service"))
         and r.action == "secretsmanager:GetSecretValue"
         and r.allowed
+        and names.database_secret("movie-service") in r.resource
     ]
     [policy] = documents.identity[row.who]
     assert row.failure(documents) is None

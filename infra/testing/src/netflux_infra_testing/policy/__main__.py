@@ -5,8 +5,7 @@ against the synthesized stacks, as a table with the expected and the evaluated d
     python -m netflux_infra_testing.policy prod --synth-dir cdktf.out
     python -m netflux_infra_testing.policy staging --rows access --markdown   # docs/access.md
 
-Exits 1 when a row decides otherwise than expected (rows awaiting the defects fix are listed
-apart and do not count).
+Exits 1 when a row decides otherwise than expected.
 """
 
 from __future__ import annotations
@@ -24,9 +23,7 @@ from netflux_infra.config import ENVIRONMENTS, PIPELINE
 from netflux_infra_testing.policy.documents import Documents
 from netflux_infra_testing.policy.report import table
 from netflux_infra_testing.policy.tables import (
-    Expectation,
     access,
-    awaiting_defects_fix,
     expectations,
 )
 
@@ -54,19 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     documents = Documents.load(synthesized(args.synth_dir))
     if args.rows == "access":
         rows = access(documents, env, PIPELINE)
-        awaiting: list[Expectation] = []
     else:
         rows = expectations(documents, env, PIPELINE, with_access=True)
-        awaiting = [
-            row
-            for rows_ in awaiting_defects_fix(documents, env, PIPELINE).values()
-            for row in rows_
-        ]
     text, wrong = table(documents, rows, args.markdown)
     print(text)
-    if awaiting:
-        print("\nAwaiting the defects fix (issue 11, branch defects):")
-        print(table(documents, awaiting, args.markdown)[0])
     if wrong:
         print(f"\n{wrong} of {len(rows)} rows decide otherwise than expected (!!)", file=sys.stderr)
     return 1 if wrong else 0

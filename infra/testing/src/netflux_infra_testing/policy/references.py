@@ -172,6 +172,8 @@ class Resolver:
             return self.resolve(str(args["name"]))
         if attribute == "arn":
             return self.arn(kind, name)
+        if attribute in ("owner_id", "registry_id"):  # the account that owns the resource
+            return ACCOUNT
         if attribute in ("name", "id", "bucket", "family"):
             if kind == "aws_s3_bucket":
                 return bucket_name(args)

@@ -3,9 +3,6 @@
 Every row names the AWS documentation page it comes from. Request ARNs are looked up in the
 loaded documents (the same example ARNs the policies' references resolve to), names come from
 `netflux_infra.naming`, so a row and the stacks cannot drift apart silently.
-
-Rows that hold only once branch `defects` is merged are returned by `awaiting_defects_fix`,
-kept apart so the tests can mark them `xfail(strict=True)`.
 """
 
 from __future__ import annotations
@@ -95,7 +92,7 @@ def _log_stream(documents: Documents, group: str, stream: str) -> str:
 
 
 def task_roles(documents: Documents, env: EnvironmentConfig) -> list[Expectation]:
-    """ECS task execution roles, task roles and the database-initialization task's role."""
+    """ECS task execution roles (with their db-init containers' master secret) and task roles."""
     names, rows = env.names, []
     for spec in SERVICES:
         other = next(s for s in SERVICES if s.name != spec.name)
@@ -146,9 +143,11 @@ def task_roles(documents: Documents, env: EnvironmentConfig) -> list[Expectation
             # The application calls no AWS API: its task role grants nothing.
             Expectation(task, "secretsmanager:GetSecretValue", secret, DENY, ECS_TASK_ROLE),
         ]
-    db_init = ("role", f"{names.prefix}-db-init-execution")
-    master = documents.arn("rds master secret", identifier=names.prefix)
-    rows.append(Expectation(db_init, "secretsmanager:GetSecretValue", master, ALLOW, RDS_SECRET))
+        # Each task's db-init container logs in as the RDS master user (dbinit.py).
+        master = documents.arn("rds master secret", identifier=names.prefix)
+        rows.append(
+            Expectation(execution, "secretsmanager:GetSecretValue", master, ALLOW, RDS_SECRET)
+        )
     return rows
 
 
@@ -192,6 +191,7 @@ def edge_and_alarms(documents: Documents, env: EnvironmentConfig) -> list[Expect
             {"aws:SourceArn": distribution, "aws:SecureTransport": "false"},
         ),
         Expectation(alarms, "sns:Publish", topic, ALLOW, ALARM_SNS, from_alarm),
+        *_alarm_key_rows(documents, env),
     ]
 
 
@@ -294,7 +294,7 @@ def deploy(
                 )
             ),
         ]
-    return rows
+    return rows + _tag_on_register_rows(env, pipeline)
 
 
 def _tag_on_register_rows(env: EnvironmentConfig, pipeline: PipelineConfig) -> list[Expectation]:
@@ -312,18 +312,6 @@ def _tag_on_register_rows(env: EnvironmentConfig, pipeline: PipelineConfig) -> l
         )
         for spec in SERVICES
     ]
-
-
-def awaiting_defects_fix(
-    documents: Documents, env: EnvironmentConfig, pipeline: PipelineConfig
-) -> dict[str, list[Expectation]]:
-    """Issue 11's defects, fixed on branch `defects`, one entry each: the pipeline cannot tag the
-    revisions it registers, and CloudWatch cannot use the alarm topic's AWS managed key. Tests
-    mark these `xfail(strict=True)`: once one passes, its marker must go."""
-    return {
-        "pipeline tags the revisions it registers": _tag_on_register_rows(env, pipeline),
-        "alarms encrypt with the topic's key": _alarm_key_rows(documents, env),
-    }
 
 
 def access(
@@ -439,7 +427,7 @@ def access(
 def expectations(
     documents: Documents, env: EnvironmentConfig, pipeline: PipelineConfig, *, with_access: bool
 ) -> list[Expectation]:
-    """Every row for one environment that holds today (not the `awaiting_defects_fix` ones)."""
+    """Every row for one environment."""
     rows = [
         *task_roles(documents, env),
         *edge_and_alarms(documents, env),
