@@ -17,6 +17,7 @@ FLAGS = {
     "bucket_force_destroy": (True, False),
     "repository_force_delete": (True, False),
     "secret_recovery_window_days": (0, 7),
+    "kms_deletion_window_days": (7, 30),
     "teardown_lifts_protection": (False, True),
 }
 
