@@ -137,7 +137,7 @@ def test_terraform_owns_the_running_task_definition(stack: Stack) -> None:
 def test_no_standalone_db_init_task(stack: Stack) -> None:
     families = {t["family"] for t in stack.resources("aws_ecs_task_definition").values()}
 
-    assert families == {f"netflux-{stack.name}-{spec.name}" for spec in SERVICES}
+    assert families == {f"{stack.name}-{spec.name}" for spec in SERVICES}
     assert not {"db_init_task", "app_subnets", "app_security_group"} & set(stack.json["output"])
 
 

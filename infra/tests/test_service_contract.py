@@ -110,7 +110,7 @@ def test_execution_role_reaches_only_this_services_resources(stack: Stack, servi
         stack.ref("aws_secretsmanager_secret", f"secret-{short}_", "arn"),
         # its db-init container: the RDS master login and the PostgreSQL image's cache
         stack.ref("aws_db_instance", "postgres", "master_user_secret[0].secret_arn"),
-        f"arn:aws:ecr:us-east-1:*:repository/netflux-{stack.name}-ecr-public/*",
+        f"arn:aws:ecr:us-east-1:*:repository/{stack.name}-ecr-public/*",
     }
     wildcard = [s for s in policy["Statement"] if s["Resource"] == ["*"]]
     assert [s["Action"] for s in wildcard] == [["ecr:GetAuthorizationToken"]]
