@@ -27,7 +27,7 @@ def accept_or_generate(sent: bytes | None) -> str:
     # Not a secret, only unique enough to find one request: random's generator, not
     # os.urandom, which releases the GIL for its system call on every request (with tracing's
     # export thread running, getting it back cost up to a switch interval: seen in the profile).
-    return format(random.getrandbits(128), "032x")  # noqa: S311
+    return format(random.getrandbits(128), "032x")
 
 
 def set_current(request_id: str | None) -> object:
