@@ -631,4 +631,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     results["elapsed_s"] = time.monotonic() - started
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    say(f"wrote {args.output.relative_to(ROOT)} in {results['elapsed_s']:.0f} s")
+    shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    say(f"wrote {shown} in {results['elapsed_s']:.0f} s")
