@@ -97,7 +97,7 @@ def configure_logging(level: str, log_format: LogFormat = "auto") -> None:
     # Add ours once and leave other handlers alone (pytest's caplog, a host's own set-up).
     ours = [h for h in root.handlers if isinstance(h, _StdoutHandler)]
     handler = ours[0] if ours else _StdoutHandler(sys.stdout)
-    handler.setFormatter(formatter_for(log_format, sys.stdout))
+    handler.setFormatter(formatter_for(log_format, handler.stream))  # the stream it writes to
     if not ours:
         root.addHandler(handler)
     root.setLevel(level.upper())
