@@ -60,7 +60,7 @@ class DatabaseInit(Construct):
     ) -> None:
         super().__init__(scope, id_)
         prefix = config.names.prefix
-        cache_prefix = f"{prefix}-ecr-public"
+        cache_prefix = config.names.ecr_public_cache
         EcrPullThroughCacheRule(
             self,
             "cache",

@@ -27,13 +27,15 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from netflux_catalogue import CONTAINER_PORT, PORT_NAME, Service
 from netflux_infra.config import ServiceSizing
 from netflux_infra.container import callee_environment, container_definition
-from netflux_infra.iam import assume_role, task_execution_role
+from netflux_infra.iam import assume_role, policy, task_execution_role
 from netflux_infra.naming import EnvironmentNames, short_name
+from netflux_infra.task_additions import NOTHING, TaskAdditions
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class FargateService:
         log_retention_days: int,
         capacity_provider: str,
         trusted_proxies: str,
+        additions: TaskAdditions = NOTHING,  # optional features: task_additions.py
     ) -> None:
         short = short_name(spec.name)
         self.log_group = CloudwatchLogGroup(
@@ -82,27 +85,37 @@ class FargateService:
             scope,
             f"-{short}",
             name=names.execution_role(spec.name),
-            repositories=[wiring.repository_arn],
+            repositories=[wiring.repository_arn, *additions.pull_repositories],
             log_group_arn=self.log_group.arn,
             secrets=[wiring.secret_arn],
+            extra_pull_actions=additions.pull_actions,
         )
-        # The application calls no AWS API: its task role grants nothing.
+        # The application calls no AWS API: its task role grants only what features add.
         self.task_role = IamRole(
             scope,
             f"task-role-{short}",
             name=names.task_role(spec.name),
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
         )
+        if additions.task_role_statements:
+            IamRolePolicy(
+                scope,
+                f"task-policy-{short}",
+                role=self.task_role.id,
+                policy=policy(*(dict(s) for s in additions.task_role_statements)),
+            )
         container = container_definition(
             name=spec.name,
             image=f"{wiring.repository_url}:{image_tag}",
             # Only the load balancer (inside the VPC) may tell the service who the client was.
-            environment=callee_environment(spec) | {"FORWARDED_ALLOW_IPS": trusted_proxies},
+            environment=callee_environment(spec)
+            | {"FORWARDED_ALLOW_IPS": trusted_proxies}
+            | dict(additions.environment),
             secret_arn=wiring.secret_arn,
             log_group=self.log_group.name,
             log_stream_prefix=short,
             region=region,
-        )
+        ) | dict(additions.container_settings)
         self.task_definition = EcsTaskDefinition(
             scope,
             f"task-{short}",
@@ -114,9 +127,11 @@ class FargateService:
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            container_definitions=json.dumps([container]),
+            container_definitions=json.dumps([container, *additions.sidecars]),
         )
         self.service = self._service(scope, spec, wiring, names, sizing, capacity_provider)
+        if additions.enable_execute_command:
+            self.service.enable_execute_command = True
         self._autoscaling(scope, spec, wiring, names, sizing)
 
     def _service(

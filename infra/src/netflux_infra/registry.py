@@ -63,3 +63,14 @@ class Registry(Construct):
                 self, f"{spec.short}-lifecycle", repository=repo.name, policy=LIFECYCLE
             )
             self.repositories[spec.name] = repo
+
+    @property
+    def account_id(self) -> str:
+        """The account, from a repository's registry id (the account's id, per
+        https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Repository.html): no
+        account id in code and no data source that needs AWS at plan time."""
+        return next(iter(self.repositories.values())).registry_id
+
+    def host(self, region: str) -> str:
+        """The account's registry, where pull-through caches serve their images too."""
+        return f"{self.account_id}.dkr.ecr.{region}.amazonaws.com"
