@@ -252,7 +252,8 @@ def test_replica_copies_the_primary_in_its_network(on: Stack) -> None:
     primary = "aws_db_instance", "database_postgres"
 
     assert replica["replicate_source_db"] == on.ref(*primary, "identifier")
-    for argument in ("db_subnet_group_name", "parameter_group_name", "monitoring_role_arn"):
+    assert "db_subnet_group_name" not in replica  # a same-region replica takes the source's
+    for argument in ("parameter_group_name", "monitoring_role_arn"):
         assert replica[argument] == on.ref(*primary, argument)
     groups = on.ref(*primary, "vpc_security_group_ids")
     assert replica["vpc_security_group_ids"] == "${tolist(" + groups[2:-1] + ")}"

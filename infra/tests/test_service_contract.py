@@ -16,8 +16,9 @@ from movie_service.main import create_app as create_movie_app
 from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, SERVICES
 from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, SERVICE_KEEP_ALIVE_SECONDS
 from netflux_common.settings import ServiceSettings
+from netflux_infra.config import ENVIRONMENTS
 from netflux_infra.read_replica import READ_HOST_VARIABLE
-from netflux_infra.tracing import ENDPOINT_VARIABLE
+from netflux_infra.tracing import COLLECTOR_IMAGE, ENDPOINT_VARIABLE
 from netflux_infra_testing.synthesized import Stack
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -108,8 +109,15 @@ def test_execution_role_reaches_only_this_services_resources(stack: Stack, servi
     short = service.removesuffix("-service")
     policy = json.loads(stack.named("aws_iam_role_policy", f"execution-policy-{short}")["policy"])
     resources = {r for s in policy["Statement"] for r in s["Resource"]}
+    env_name = stack.name.removeprefix("netflux-")
+    # With tracing on, the ADOT collector's image through the pull-through cache (tracing.py).
+    collector = (
+        {f"arn:aws:ecr:us-east-1:*:repository/netflux-{env_name}-ecr-public/{COLLECTOR_IMAGE}"}
+        if ENVIRONMENTS[env_name].tracing
+        else set()
+    )
 
-    assert resources == {
+    assert resources == collector | {
         "*",  # ecr:GetAuthorizationToken has no resource-level permission
         stack.ref("aws_ecr_repository", f"registry_{short}_", "arn"),
         stack.ref("aws_cloudwatch_log_group", f"logs-{short}", "arn") + ":*",

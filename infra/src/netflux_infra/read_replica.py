@@ -40,8 +40,9 @@ class ReadReplica(Construct):
             # source; RDS refuses a username, password or db_name on a replica.
             replicate_source_db=primary.identifier,
             instance_class=config.db_instance_class,
-            # Same network, firewall and parameters (TLS forced) as the primary.
-            db_subnet_group_name=primary.db_subnet_group_name,
+            # Same firewall and parameters (TLS forced) as the primary; a replica in the
+            # primary's region is placed in its subnet group (naming one would need the
+            # source as an ARN).
             vpc_security_group_ids=primary.vpc_security_group_ids,
             parameter_group_name=primary.parameter_group_name,
             storage_type="gp3",

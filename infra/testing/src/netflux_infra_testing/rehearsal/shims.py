@@ -192,7 +192,8 @@ def cloudfront_origin_access_control_id() -> None:
 @shim
 def ecs_service_settings() -> None:
     """moto: ECS services forget most of what CreateService/UpdateService set (capacity provider
-    strategy, managed tags, grace period, availability zone rebalancing, Service Connect), report
+    strategy, managed tags, grace period, availability zone rebalancing, Service Connect, ECS
+    Exec), report
     launchType EC2 and a deployment controller nobody asked for: drift after every apply."""
     from moto.ecs.responses import EC2ContainerServiceResponse
 
@@ -208,6 +209,7 @@ def ecs_service_settings() -> None:
                 ),
                 "availability_zone_rebalancing": self._get_param("availabilityZoneRebalancing"),
                 "deployment_configuration": self._get_param("deploymentConfiguration"),
+                "enable_execute_command": self._get_param("enableExecuteCommand"),
             }
             for name, value in settings.items():
                 if value is not None:
