@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProviderEndpoints
 # Every AWS API the stacks call.
 SERVICES = (
     "applicationautoscaling", "cloudfront", "cloudwatch", "codebuild", "codepipeline",
-    "codestarconnections", "ec2", "ecr", "ecs", "elbv2", "iam", "logs", "rds", "s3",
+    "codestarconnections", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs", "rds", "s3",
     "secretsmanager", "servicediscovery", "sns", "sts",
 )  # fmt: skip
 
