@@ -371,3 +371,25 @@ def rds_performance_insights() -> None:
 
     for name in ("create_db_instance", "modify_db_instance"):
         setattr(RDSResponse, name, remember(getattr(RDSResponse, name)))
+
+
+@shim
+def rds_read_replica_identity() -> None:
+    """moto: a read replica is a shallow copy of its source, so it shares the source's
+    DbiResourceId (moto gives every instance the same one; the provider finds an instance by it
+    and sees two) and its RDS-managed master secret (deleting the replica deletes the source's
+    secret). In AWS a replica is an instance of its own with the source's login."""
+    from moto.rds.responses import RDSResponse
+
+    original: Callable[[Any], Any] = RDSResponse.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self: Any) -> Any:
+        result = original(self)
+        replica = result.result["DBInstance"]
+        replica.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+        if hasattr(replica, "master_user_secret"):
+            del replica.master_user_secret
+        replica.manage_master_user_password = False
+        return result
+
+    setattr(RDSResponse, "create_db_instance_read_replica", create_db_instance_read_replica)  # noqa: B010
