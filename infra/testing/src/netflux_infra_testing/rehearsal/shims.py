@@ -392,4 +392,4 @@ def rds_read_replica_identity() -> None:
         replica.manage_master_user_password = False
         return result
 
-    setattr(RDSResponse, "create_db_instance_read_replica", create_db_instance_read_replica)  # noqa: B010
+    setattr(RDSResponse, "create_db_instance_read_replica", create_db_instance_read_replica)
