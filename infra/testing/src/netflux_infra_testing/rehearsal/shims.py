@@ -377,8 +377,9 @@ def rds_performance_insights() -> None:
 def rds_read_replica_identity() -> None:
     """moto: a read replica is a shallow copy of its source, so it shares the source's
     DbiResourceId (moto gives every instance the same one; the provider finds an instance by it
-    and sees two) and its RDS-managed master secret (deleting the replica deletes the source's
-    secret). In AWS a replica is an instance of its own with the source's login."""
+    and sees two), its RDS-managed master secret (deleting the replica deletes the source's
+    secret) and its backup retention. In AWS a replica is an instance of its own with the
+    source's login, created without automated backups (the provider never sends a 0)."""
     from moto.rds.responses import RDSResponse
 
     original: Callable[[Any], Any] = RDSResponse.create_db_instance_read_replica
@@ -390,6 +391,7 @@ def rds_read_replica_identity() -> None:
         if hasattr(replica, "master_user_secret"):
             del replica.master_user_secret
         replica.manage_master_user_password = False
+        replica.backup_retention_period = 0
         return result
 
     setattr(RDSResponse, "create_db_instance_read_replica", create_db_instance_read_replica)
