@@ -61,7 +61,8 @@ def test_each_deploy_targets_the_container_its_imagedefinitions_name(
             short = config["ServiceName"].removesuffix("-service")
             task = stacks[env].named("aws_ecs_task_definition", f"task-{short}")
             names = [c["name"] for c in json.loads(task["container_definitions"])]
-            # `make release` writes imagedefinitions naming the container after the service.
+            # `make release` writes imagedefinitions naming the container after the service
+            # (sidecars beside it keep their own images).
             assert config["ServiceName"] == action["name"]
             assert config["ServiceName"] in names
             assert action["input_artifacts"] == [f"{env}_{short}"]

@@ -8,9 +8,12 @@ from typing import Any
 
 from netflux_catalogue import routes
 from netflux_infra.config import ENVIRONMENTS
+from netflux_infra.ecs_exec import exec_endpoints
+from netflux_infra.tracing import tracing_endpoints
 from netflux_infra_testing.synthesized import Stack
 
 ANYWHERE = "0.0.0.0/0"
+PRIMARY = "database_postgres"  # the primary database (prod also has a read replica)
 
 
 def rules(stack: Stack, direction: str) -> list[dict[str, Any]]:
@@ -61,7 +64,9 @@ def test_tasks_reach_aws_apis_through_endpoints_without_nat(stack: Stack) -> Non
         e["service_name"].split(".", 3)[-1] for e in stack.resources("aws_vpc_endpoint").values()
     }
 
-    assert services == {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "s3"}
+    env = ENVIRONMENTS[stack.name.removeprefix("netflux-")]
+    optional = {*exec_endpoints(env), *tracing_endpoints(env)}  # tests/test_operations.py
+    assert services == {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "s3"} | optional
 
 
 def test_security_groups_chain_alb_app_db(stack: Stack) -> None:
@@ -170,7 +175,7 @@ def test_cloudfront_serves_the_site_and_forwards_other_api_calls_uncached(stack:
 
 
 def test_database_is_private_encrypted_and_backed_up(stack: Stack) -> None:
-    db = stack.only("aws_db_instance")
+    db = stack.named("aws_db_instance", PRIMARY)
     env = ENVIRONMENTS[stack.name.removeprefix("netflux-")]
 
     assert db["engine"] == "postgres"
@@ -209,9 +214,9 @@ def test_prod_and_staging_differ_as_configured(stacks: dict[str, Stack]) -> None
     # Spot in staging, but one on-demand task always places (Spot capacity may be gone).
     assert capacity(staging) == {(("FARGATE", 1, 0), ("FARGATE_SPOT", 0, 1))}
     assert capacity(prod) == {(("FARGATE", 0, 1),)}
-    assert prod.only("aws_db_instance")["multi_az"] is True
-    assert prod.only("aws_db_instance")["deletion_protection"] is True
-    assert staging.only("aws_db_instance")["multi_az"] is False
+    assert prod.named("aws_db_instance", PRIMARY)["multi_az"] is True
+    assert prod.named("aws_db_instance", PRIMARY)["deletion_protection"] is True
+    assert staging.named("aws_db_instance", PRIMARY)["multi_az"] is False
 
 
 def test_ecr_repositories_are_immutable_scanned_and_tidied(stack: Stack) -> None:

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster import (
+    EcsCluster,
+    EcsClusterConfiguration,
+    EcsClusterSetting,
+)
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from cdktf_cdktf_provider_aws.service_discovery_http_namespace import (
     ServiceDiscoveryHttpNamespace,
@@ -14,7 +18,13 @@ from netflux_infra.naming import EnvironmentNames
 
 
 class Compute(Construct):
-    def __init__(self, scope: Construct, id_: str, names: EnvironmentNames) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        names: EnvironmentNames,
+        configuration: EcsClusterConfiguration | None = None,  # ECS Exec sessions: ecs_exec.py
+    ) -> None:
         super().__init__(scope, id_)
         prefix = names.prefix
         self.namespace = ServiceDiscoveryHttpNamespace(
@@ -26,6 +36,7 @@ class Compute(Construct):
             name=names.cluster,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
             service_connect_defaults={"namespace": self.namespace.arn},
+            configuration=configuration,
         )
         EcsClusterCapacityProviders(
             self,

@@ -115,6 +115,14 @@ class EnvironmentConfig(Frozen):
     fargate_spot: bool = False
     log_retention_days: int = 30
 
+    # Operations (issue 14; docs/operations.md). ECS Exec into the tasks, with session logging:
+    # replaces the seed's bastion. Costs the read-only root filesystem of the service containers.
+    ecs_exec: bool = False
+    # An ADOT collector sidecar in each task sending the services' OTLP traces to X-Ray.
+    tracing: bool = False
+    # An RDS read replica that movie-service (it only reads) queries instead of the primary.
+    db_read_replica: bool = False
+
     state: StateBackend = StateBackend()
     requires_approval: bool = False  # a manual approval before the pipeline deploys here
     # Whether the environment's data outlives a `terraform destroy`: see retention.py for every
@@ -174,6 +182,8 @@ STAGING = EnvironmentConfig(
     },
     fargate_spot=True,  # up to 90% cheaper; AWS may reclaim a task with a 2-minute warning
     log_retention_days=14,
+    ecs_exec=True,  # operators reach staging's tasks; prod's stay read-only and closed
+    tracing=True,
 )
 
 PROD = EnvironmentConfig(
@@ -188,6 +198,7 @@ PROD = EnvironmentConfig(
     },
     log_retention_days=90,
     waf=True,  # AWS managed rules and a rate limit in front of the production site
+    db_read_replica=True,  # movie reads off the primary, which keeps the customers' writes
     requires_approval=True,
     retain_on_destroy=True,
 )

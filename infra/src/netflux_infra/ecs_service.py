@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from netflux_catalogue import CONTAINER_PORT, PORT_NAME, Service
@@ -35,8 +36,9 @@ from netflux_infra.config import ServiceSizing
 from netflux_infra.container import callee_environment, container_definition
 from netflux_infra.dbinit import CONTAINER_NAME as DB_INIT
 from netflux_infra.dbinit import DatabaseInit
-from netflux_infra.iam import assume_role, task_execution_role
+from netflux_infra.iam import assume_role, policy, statement, task_execution_role
 from netflux_infra.naming import EnvironmentNames, short_name
+from netflux_infra.task_additions import NOTHING, TaskAdditions
 
 # Seconds from a task's start until failed load balancer health checks count.
 HEALTH_CHECK_GRACE_SECONDS = 300
@@ -90,6 +92,7 @@ class FargateService:
         log_retention_days: int,
         capacity: Sequence[EcsServiceCapacityProviderStrategy],
         trusted_proxies: str,
+        additions: TaskAdditions = NOTHING,  # optional features: task_additions.py
     ) -> None:
         short = short_name(spec.name)
         self.log_group = CloudwatchLogGroup(
@@ -102,30 +105,46 @@ class FargateService:
             scope,
             f"-{short}",
             name=names.execution_role(spec.name),
-            repositories=[wiring.repository_arn],
+            repositories=[wiring.repository_arn, *additions.pull_repositories],
             log_group_arn=self.log_group.arn,
             # The master secret for the init container; only its own service secret.
             secrets=[wiring.secret_arn, wiring.db_init.master_secret_arn],
-            extra_statements=[wiring.db_init.pull_statement],
+            extra_statements=[
+                wiring.db_init.pull_statement,
+                *(
+                    [statement(additions.pull_actions, additions.pull_repositories)]
+                    if additions.pull_actions
+                    else []
+                ),
+            ],
         )
-        # The application calls no AWS API: its task role grants nothing.
+        # The application calls no AWS API: its task role grants only what features add.
         self.task_role = IamRole(
             scope,
             f"task-role-{short}",
             name=names.task_role(spec.name),
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
         )
+        if additions.task_role_statements:
+            IamRolePolicy(
+                scope,
+                f"task-policy-{short}",
+                role=self.task_role.id,
+                policy=policy(*(dict(s) for s in additions.task_role_statements)),
+            )
         container = container_definition(
             name=spec.name,
             image=f"{wiring.repository_url}:{image_tag}",
             # Only the load balancer (inside the VPC) may tell the service who the client was.
-            environment=callee_environment(spec) | {"FORWARDED_ALLOW_IPS": trusted_proxies},
+            environment=callee_environment(spec)
+            | {"FORWARDED_ALLOW_IPS": trusted_proxies}
+            | dict(additions.environment),
             secret_arn=wiring.secret_arn,
             log_group=self.log_group.name,
             log_stream_prefix=short,
             region=region,
             starts_after=DB_INIT,
-        )
+        ) | dict(additions.container_settings)
         db_init = wiring.db_init.container(
             spec,
             service_secret_arn=wiring.secret_arn,
@@ -144,9 +163,11 @@ class FargateService:
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            container_definitions=json.dumps([db_init, container]),
+            container_definitions=json.dumps([db_init, container, *additions.sidecars]),
         )
         self.service = self._service(scope, spec, wiring, names, sizing, capacity)
+        if additions.enable_execute_command:
+            self.service.enable_execute_command = True
         self._autoscaling(scope, spec, wiring, names, sizing)
 
     def _service(

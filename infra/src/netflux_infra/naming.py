@@ -126,6 +126,21 @@ class EnvironmentNames:
         """The final snapshot's identifier starts so; database.py appends the creation time."""
         return f"{self.prefix}-final"
 
+    @property
+    def read_replica(self) -> str:
+        """The database's read replica (the primary's identifier is the prefix)."""
+        return f"{self.prefix}-replica"
+
+    @property
+    def ecr_public_cache(self) -> str:
+        """The repository prefix of the ECR pull-through cache of ECR Public (public.ecr.aws)."""
+        return f"{self.prefix}-ecr-public"
+
+    @property
+    def exec_sessions(self) -> str:
+        """The log group of ECS Exec sessions, and the alias of the key that encrypts them."""
+        return f"/ecs/{self.prefix}/exec-sessions"
+
 
 @dataclass(frozen=True)
 class PipelineNames:

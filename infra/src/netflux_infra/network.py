@@ -196,9 +196,14 @@ class VpcEndpoints:
     """
 
     def __init__(
-        self, scope: Construct, config: EnvironmentConfig, network: Network, security_group_id: str
+        self,
+        scope: Construct,
+        config: EnvironmentConfig,
+        network: Network,
+        security_group_id: str,
+        extra_services: tuple[str, ...] = (),  # what optional features call (ECS Exec, X-Ray)
     ) -> None:
-        for service in INTERFACE_ENDPOINTS:
+        for service in INTERFACE_ENDPOINTS + extra_services:
             VpcEndpoint(
                 scope,
                 f"endpoint-{service.replace('.', '-')}",

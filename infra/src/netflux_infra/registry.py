@@ -70,6 +70,17 @@ class Registry(Construct):
             )
             self.repositories[spec.name] = repo
 
+    @property
+    def account_id(self) -> str:
+        """The account, from a repository's registry id (the account's id, per
+        https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Repository.html): no
+        account id in code and no data source that needs AWS at plan time."""
+        return next(iter(self.repositories.values())).registry_id
+
+    def host(self, region: str) -> str:
+        """The account's registry, where pull-through caches serve their images too."""
+        return f"{self.account_id}.dkr.ecr.{region}.amazonaws.com"
+
 
 class PullThroughCache(Construct):
     """ECR Public through the account's registry: tasks have no internet access
@@ -79,17 +90,14 @@ class PullThroughCache(Construct):
         self, scope: Construct, id_: str, config: EnvironmentConfig, registry: Registry
     ) -> None:
         super().__init__(scope, id_)
-        cache_prefix = f"{config.names.prefix}-ecr-public"
+        cache_prefix = config.names.ecr_public_cache
         EcrPullThroughCacheRule(
             self,
             "cache",
             ecr_repository_prefix=cache_prefix,
             upstream_registry_url="public.ecr.aws",
         )
-        # The account's registry, named after a repository's registry id: no account id here.
-        any_repo = next(iter(registry.repositories.values()))
-        registry_host = f"{any_repo.registry_id}.dkr.ecr.{config.region}.amazonaws.com"
-        self.postgres_image = f"{registry_host}/{cache_prefix}/{POSTGRES_IMAGE}"
+        self.postgres_image = f"{registry.host(config.region)}/{cache_prefix}/{POSTGRES_IMAGE}"
         # What a task's execution role needs to pull through it: the first pull creates the
         # cached repository (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html).
         self.pull_statement: dict[str, Any] = statement(

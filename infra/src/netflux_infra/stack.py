@@ -23,13 +23,17 @@ from netflux_infra.compute import Compute
 from netflux_infra.config import EnvironmentConfig, StateBackend
 from netflux_infra.database import Database
 from netflux_infra.dbinit import DatabaseInit
+from netflux_infra.ecs_exec import ExecSessions, exec_additions, exec_endpoints
 from netflux_infra.ecs_service import FargateService, ServiceWiring, capacity_strategy
 from netflux_infra.edge import Edge
 from netflux_infra.monitoring import Monitoring
 from netflux_infra.naming import short_name
 from netflux_infra.network import Network, VpcEndpoints
+from netflux_infra.read_replica import ReadReplica, replica_additions
 from netflux_infra.registry import PullThroughCache, Registry
 from netflux_infra.security import SecurityGroups
+from netflux_infra.task_additions import TaskAdditions
+from netflux_infra.tracing import tracing_additions, tracing_endpoints
 
 # Extra AwsProvider arguments, e.g. a rehearsal's emulator endpoints; none in production.
 ProviderOverrides = Mapping[str, Any]
@@ -112,7 +116,13 @@ class NetfluxStack(TerraformStack):
         self.security = SecurityGroups(self, "security", config, self.network)
         if not config.nat_gateways:
             # In the `security` scope, where the endpoints have always been (their addresses).
-            VpcEndpoints(self.security, config, self.network, self.security.endpoints.id)
+            VpcEndpoints(
+                self.security,
+                config,
+                self.network,
+                self.security.endpoints.id,
+                exec_endpoints(config) + tracing_endpoints(config),
+            )
         # A CloudFront web ACL lives in us-east-1 (edge_waf.py): a second provider elsewhere.
         us_east_1 = (
             aws_provider(self, GLOBAL_REGION, config.name, provider_overrides, alias=GLOBAL_REGION)
@@ -121,8 +131,23 @@ class NetfluxStack(TerraformStack):
         )
         self.edge = Edge(self, "edge", config, self.network, self.security, us_east_1=us_east_1)
         self.database = Database(self, "database", config, self.network, self.security)
+        self.read_replica = (
+            ReadReplica(self, "read-replica", config, self.database.instance)
+            if config.db_read_replica
+            else None
+        )
         self.registry = Registry(self, "registry", config)
-        self.compute = Compute(self, "compute", config.names)
+        self.exec_sessions = (
+            ExecSessions(self, "exec-sessions", config, account_id=self.registry.account_id)
+            if config.ecs_exec
+            else None
+        )
+        self.compute = Compute(
+            self,
+            "compute",
+            config.names,
+            self.exec_sessions.cluster_configuration() if self.exec_sessions else None,
+        )
         # In the `db-init` scope, where the pull-through cache rule has always been (its address).
         self.cache = PullThroughCache(self, "db-init", config, self.registry)
         self.services = {spec.name: self._service(spec) for spec in SERVICES}
@@ -178,6 +203,22 @@ class NetfluxStack(TerraformStack):
             log_retention_days=config.log_retention_days,
             capacity=capacity_strategy(config.fargate_spot),
             trusted_proxies=config.vpc_cidr,
+            additions=self._additions(spec),
+        )
+
+    def _additions(self, spec: Service) -> TaskAdditions:
+        """What the optional operations features add to this service's task."""
+        config = self.config
+        tracing = tracing_additions(
+            config,
+            registry_host=self.registry.host(config.region),
+            log_group=config.names.log_group(spec.name),
+            log_stream_prefix=short_name(spec.name),
+        )
+        return (
+            exec_additions(self.exec_sessions)
+            + tracing
+            + replica_additions(spec, self.read_replica)
         )
 
     def _outputs(self) -> None:
@@ -194,6 +235,13 @@ class NetfluxStack(TerraformStack):
         )
         out("site_bucket", self.edge.site.bucket.bucket, "Where the web front end is published")
         out("cluster_name", self.compute.cluster.name, "ECS cluster")
+        out("cluster_arn", self.compute.cluster.arn, "What ecs:ExecuteCommand grants name")
+        if self.exec_sessions:
+            sessions = self.exec_sessions
+            out("exec_session_log_group", sessions.log_group.name, "ECS Exec session logs")
+            out("exec_session_key_arn", sessions.key.arn, "Operators need kms:GenerateDataKey")
+        if self.read_replica:
+            out("db_read_replica_address", self.read_replica.instance.address, "Read replica")
         for name, repo in self.registry.repositories.items():
             short = short_name(name)
             out(f"ecr_{short}_url", repo.repository_url, f"ECR repository of {name}")

@@ -142,9 +142,11 @@ def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
     """What an operator does before tearing down prod: deletion protection exists to stop a
     plain `destroy`, so it is switched off first, by hand."""
     prefix, region = config.names.prefix, config.region
-    client(endpoint, "rds", region).modify_db_instance(
-        DBInstanceIdentifier=prefix, DeletionProtection=False, ApplyImmediately=True
-    )
+    databases = [prefix] + ([config.names.read_replica] if config.db_read_replica else [])
+    for database in databases:
+        client(endpoint, "rds", region).modify_db_instance(
+            DBInstanceIdentifier=database, DeletionProtection=False, ApplyImmediately=True
+        )
     elbv2 = client(endpoint, "elbv2", region)
     [alb] = elbv2.describe_load_balancers(Names=[prefix])["LoadBalancers"]
     elbv2.modify_load_balancer_attributes(

@@ -192,7 +192,8 @@ def cloudfront_origin_access_control_id() -> None:
 @shim
 def ecs_service_settings() -> None:
     """moto: ECS services forget most of what CreateService/UpdateService set (capacity provider
-    strategy, managed tags, grace period, availability zone rebalancing, Service Connect), report
+    strategy, managed tags, grace period, availability zone rebalancing, Service Connect, ECS
+    Exec), report
     launchType EC2 and a deployment controller nobody asked for: drift after every apply."""
     from moto.ecs.responses import EC2ContainerServiceResponse
 
@@ -208,6 +209,7 @@ def ecs_service_settings() -> None:
                 ),
                 "availability_zone_rebalancing": self._get_param("availabilityZoneRebalancing"),
                 "deployment_configuration": self._get_param("deploymentConfiguration"),
+                "enable_execute_command": self._get_param("enableExecuteCommand"),
             }
             for name, value in settings.items():
                 if value is not None:
@@ -413,3 +415,27 @@ def ecs_service_resource_authorization() -> None:
         return f"arn:aws:ecs:{self.region}:{self.current_account}:service/{cluster}/{service}"
 
     setattr(EC2ContainerServiceResponse, "_determine_resource", determine_resource)
+
+
+@shim
+def rds_read_replica_identity() -> None:
+    """moto: a read replica is a shallow copy of its source, so it shares the source's
+    DbiResourceId (moto gives every instance the same one; the provider finds an instance by it
+    and sees two), its RDS-managed master secret (deleting the replica deletes the source's
+    secret) and its backup retention. In AWS a replica is an instance of its own with the
+    source's login, created without automated backups (the provider never sends a 0)."""
+    from moto.rds.responses import RDSResponse
+
+    original: Callable[[Any], Any] = RDSResponse.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self: Any) -> Any:
+        result = original(self)
+        replica = result.result["DBInstance"]
+        replica.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+        if hasattr(replica, "master_user_secret"):
+            del replica.master_user_secret
+        replica.manage_master_user_password = False
+        replica.backup_retention_period = 0
+        return result
+
+    setattr(RDSResponse, "create_db_instance_read_replica", create_db_instance_read_replica)
