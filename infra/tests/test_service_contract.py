@@ -17,8 +17,7 @@ from netflux_catalogue import CONTAINER_PORT, HEALTH_PATH, SERVICES
 from netflux_catalogue.edge import ALB_IDLE_TIMEOUT_SECONDS, SERVICE_KEEP_ALIVE_SECONDS
 from netflux_common.settings import ServiceSettings
 from netflux_infra.config import ENVIRONMENTS
-from netflux_infra.read_replica import READ_HOST_VARIABLE
-from netflux_infra.tracing import COLLECTOR_IMAGE, ENDPOINT_VARIABLE
+from netflux_infra.tracing import COLLECTOR_IMAGE
 from netflux_infra_testing.synthesized import Stack
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -27,7 +26,6 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
 }
 # Set by infra for settings the services gain in branch obs (issue 14): tracing's OTLP endpoint
 # and movie-service's read replica host. Delete this set once those Settings fields exist.
-PENDING_SERVICE_SIDE = {ENDPOINT_VARIABLE, READ_HOST_VARIABLE}
 APPS: dict[str, Callable[[Any], FastAPI]] = {
     "movie-service": create_movie_app,
     "customer-service": create_customer_app,
@@ -52,7 +50,7 @@ def variables(definition: dict[str, Any]) -> dict[str, str]:
 
 @pytest.mark.parametrize("service", [s.name for s in SERVICES])
 def test_task_sets_only_variables_the_service_reads(stack: Stack, service: str) -> None:
-    fields = {name.upper() for name in SETTINGS[service].model_fields} | PENDING_SERVICE_SIDE
+    fields = {name.upper() for name in SETTINGS[service].model_fields}
     env = variables(container(stack, service))
 
     assert set(env) <= fields, f"unknown to {service}: {set(env) - fields}"

@@ -183,7 +183,9 @@ STAGING = EnvironmentConfig(
     fargate_spot=True,  # up to 90% cheaper; AWS may reclaim a task with a 2-minute warning
     log_retention_days=14,
     ecs_exec=True,  # operators reach staging's tasks; prod's stay read-only and closed
-    tracing=True,
+    # Off by default: the offline rehearsal cannot run the ADOT collector image (no registry
+    # here); turn it on per environment (docs/operations.md).
+    tracing=False,
 )
 
 PROD = EnvironmentConfig(
