@@ -7,7 +7,7 @@ only requests that carry it (https://docs.aws.amazon.com/AmazonCloudFront/latest
 
 The value lives in Secrets Manager, generated there, never in code or config. Rotation: put a
 new value (`aws secretsmanager put-secret-value`), then apply: the listener rules and the
-distribution read the current value (docs/edge-and-alarms.md).
+distribution read the current value (docs/deploy.md, "Rotating the origin secret").
 """
 
 from __future__ import annotations
