@@ -24,6 +24,19 @@ SECRET_KEYS = {
 }
 
 
+def awslogs(log_group: str, region: str, stream_prefix: str) -> dict[str, Any]:
+    """A container's log configuration: the awslogs driver into the service's log group
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html)."""
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": log_group,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": stream_prefix,
+        },
+    }
+
+
 def callee_environment(service: Service) -> dict[str, str]:
     """Where the services it calls are: their Service Connect client aliases."""
     return {
@@ -81,14 +94,7 @@ def container_definition(
         "secrets": [
             {"name": var, "valueFrom": f"{secret_arn}:{key}::"} for var, key in SECRET_KEYS.items()
         ],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": log_stream_prefix,
-            },
-        },
+        "logConfiguration": awslogs(log_group, region, log_stream_prefix),
         "healthCheck": {
             "command": ["CMD-SHELL", HEALTH_COMMAND],
             "interval": 15,

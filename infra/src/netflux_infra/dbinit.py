@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from netflux_catalogue import DATABASE_NAME, Service
+from netflux_infra.container import awslogs
 
 INIT_SQL = Path(__file__).resolve().parents[3] / "init.sql"
 CONTAINER_NAME = "db-init"
@@ -107,12 +108,5 @@ class DatabaseInit:
                 {"name": "PGPASSWORD", "valueFrom": f"{self.master_secret_arn}:password::"},
                 {"name": PASSWORD_VARIABLE, "valueFrom": f"{service_secret_arn}:password::"},
             ],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": log_stream_prefix,
-                },
-            },
+            "logConfiguration": awslogs(log_group, region, log_stream_prefix),
         }

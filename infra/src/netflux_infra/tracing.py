@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from netflux_infra.config import EnvironmentConfig
+from netflux_infra.container import awslogs
 from netflux_infra.iam import statement
 from netflux_infra.task_additions import NOTHING, TaskAdditions
 
@@ -68,14 +69,7 @@ def collector_container(
             "retries": 3,
             "startPeriod": 10,
         },
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": log_stream_prefix,
-            },
-        },
+        "logConfiguration": awslogs(log_group, region, log_stream_prefix),
     }
 
 

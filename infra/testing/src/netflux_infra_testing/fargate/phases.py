@@ -99,8 +99,10 @@ def drained(running: RunningEnvironment) -> None:
     # The service must exit by itself; its db-init container exited 0 long before, and no
     # container of the task may have needed SIGKILL (137).
     codes = result.exit_codes
-    if " 204 " not in result.status_line + " " or codes.get("customer-service") != 0 or (
-        137 in codes.values()
+    if (
+        " 204 " not in result.status_line + " "
+        or codes.get("customer-service") != 0
+        or (137 in codes.values())
     ):
         raise RunFailed(
             f"customer-service did not drain on SIGTERM: the in-flight PATCH got "
