@@ -69,11 +69,11 @@ def test_each_service_waits_for_its_db_init_container(stack: Stack) -> None:
         assert base64.b64decode(env["INIT_SQL_B64"]) == INIT_SQL.read_bytes()
         assert env["PGSSLMODE"] == "require"
         assert env["PGDATABASE"] == "netflux"
-        assert env["PGHOST"] == stack.ref("aws_db_instance", "postgres", "address")
+        assert env["PGHOST"] == stack.ref("aws_db_instance", "database_postgres", "address")
 
 
 def test_db_init_reads_the_master_login_and_only_its_own_password(stack: Stack) -> None:
-    master = stack.ref("aws_db_instance", "postgres", "master_user_secret[0].secret_arn")
+    master = stack.ref("aws_db_instance", "database_postgres", "master_user_secret[0].secret_arn")
     for spec in SERVICES:
         init = containers(stack, spec.name)["db-init"]
         own = stack.ref("aws_secretsmanager_secret", f"secret-{spec.short}_", "arn")
@@ -92,7 +92,7 @@ def test_db_init_reads_the_master_login_and_only_its_own_password(stack: Stack) 
 
 
 def test_execution_role_reads_the_master_secret_and_its_own_only(stack: Stack) -> None:
-    master = stack.ref("aws_db_instance", "postgres", "master_user_secret[0].secret_arn")
+    master = stack.ref("aws_db_instance", "database_postgres", "master_user_secret[0].secret_arn")
     for spec in SERVICES:
         policy = json.loads(
             stack.named("aws_iam_role_policy", f"execution-policy-{spec.short}")["policy"]

@@ -21,7 +21,7 @@ def alarms(stack: Stack) -> dict[str, dict[str, Any]]:
 
 def test_topic_is_encrypted_with_a_rotated_key_that_admits_cloudwatch(stack: Stack) -> None:
     topic = stack.only("aws_sns_topic")
-    key = stack.only("aws_kms_key")
+    key = stack.named("aws_kms_key", "monitoring_alarms-key")
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
 
     assert topic["kms_master_key_id"] == stack.ref("aws_kms_key", "alarms-key", "arn")
@@ -97,7 +97,7 @@ def test_missing_tasks_alarm_compares_running_with_desired(stack: Stack) -> None
 
 def test_rds_log_groups_exist_before_the_instance_with_a_retention(stack: Stack) -> None:
     config = ENVIRONMENTS[stack.name.removeprefix("netflux-")]
-    db = stack.only("aws_db_instance")
+    db = stack.named("aws_db_instance", "database_postgres")
     groups = {
         key: g
         for key, g in stack.resources("aws_cloudwatch_log_group").items()

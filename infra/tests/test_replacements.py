@@ -34,8 +34,8 @@ def test_target_group_prefixes_fit_six_characters(stack: Stack) -> None:
 def test_prod_final_snapshot_is_named_by_its_instances_creation_time(
     stacks: dict[str, Stack],
 ) -> None:
-    prod = stacks["prod"].only("aws_db_instance")
-    staging = stacks["staging"].only("aws_db_instance")
+    prod = stacks["prod"].named("aws_db_instance", "database_postgres")
+    staging = stacks["staging"].named("aws_db_instance", "database_postgres")
 
     assert prod["skip_final_snapshot"] is False
     assert prod["final_snapshot_identifier"] == (

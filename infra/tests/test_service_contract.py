@@ -121,7 +121,7 @@ def test_execution_role_reaches_only_this_services_resources(stack: Stack, servi
         stack.ref("aws_cloudwatch_log_group", f"logs-{short}", "arn") + ":*",
         stack.ref("aws_secretsmanager_secret", f"secret-{short}_", "arn"),
         # its db-init container: the RDS master login and the PostgreSQL image's cache
-        stack.ref("aws_db_instance", "postgres", "master_user_secret[0].secret_arn"),
+        stack.ref("aws_db_instance", "database_postgres", "master_user_secret[0].secret_arn"),
         f"arn:aws:ecr:us-east-1:*:repository/{stack.name}-ecr-public/*",
     }
     wildcard = [s for s in policy["Statement"] if s["Resource"] == ["*"]]

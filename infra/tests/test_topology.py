@@ -36,7 +36,8 @@ def egress_of(stack: Stack, group: str) -> set[tuple[int, str]]:
 
 
 def test_every_environment_is_synthesized(stacks: dict[str, Stack]) -> None:
-    assert set(stacks) == {*ENVIRONMENTS, "pipeline"} == {"staging", "prod", "pipeline"}
+    assert set(stacks) == {*ENVIRONMENTS, "pipeline", "access"}
+    assert set(ENVIRONMENTS) == {"staging", "prod"}
 
 
 def test_network_has_two_public_and_four_private_subnets(stack: Stack) -> None:
