@@ -36,7 +36,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
-from netflux_infra.iam import policy, statement
+from netflux_infra.iam import account_key_policy, statement
 from netflux_infra.task_additions import NOTHING, TaskAdditions
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-required-iam-permissions
@@ -48,7 +48,6 @@ SSM_MESSAGES_ACTIONS = (
 )
 # Interface endpoints an exec session needs in a VPC without NAT (network.VpcEndpoints).
 EXEC_ENDPOINTS = ("ssmmessages", "kms")
-KEY_DELETION_WINDOW_DAYS = 7  # the shortest AWS allows: nothing is stored under this key
 
 
 def exec_endpoints(config: EnvironmentConfig) -> tuple[str, ...]:
@@ -70,17 +69,9 @@ class ExecSessions(Construct):
             "key",
             description=f"ECS Exec sessions of {config.names.prefix} and their log group",
             enable_key_rotation=True,
-            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
-            policy=policy(
-                # IAM policies of the account decide who uses the key (the usual root statement:
-                # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-                {
-                    "Sid": "AccountIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+            deletion_window_in_days=config.retention.kms_deletion_window_days,
+            policy=account_key_policy(
+                account_id,
                 # CloudWatch Logs encrypts this one log group with it:
                 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
                 {

@@ -21,6 +21,22 @@ def policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+def account_key_policy(account_id: str, *service_statements: dict[str, Any]) -> str:
+    """A KMS key policy: the account administers the key through IAM, as the default key policy
+    does (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html), and
+    the given services may use it as their statements say."""
+    return policy(
+        {
+            "Sid": "AccountAdministersThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        *service_statements,
+    )
+
+
 def assume_role(service: str) -> str:
     return policy(
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}

@@ -21,7 +21,7 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
-from netflux_infra.iam import policy
+from netflux_infra.iam import account_key_policy, policy
 
 
 class Metric(NamedTuple):
@@ -174,16 +174,8 @@ class Monitoring(Construct):
             description=f"Encrypts {config.names.alarm_topic}",
             enable_key_rotation=True,
             deletion_window_in_days=config.retention.kms_deletion_window_days,
-            policy=policy(
-                # The account administers the key through IAM, as the default key policy does
-                # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+            policy=account_key_policy(
+                account_id,
                 {
                     "Sid": "CloudWatchAlarmsPublish",
                     "Effect": "Allow",
