@@ -4,7 +4,6 @@ throw-away repository and fake docker/make on PATH: no synthesis, no Terraform."
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import subprocess
 import threading
@@ -22,18 +21,11 @@ from netflux_infra.config import ENVIRONMENTS
 from netflux_infra.deploy import DeployError, __main__, apply, guard, images, verify
 from netflux_infra.image_tag import InvalidImageTag
 from netflux_infra.naming import EnvironmentNames
+from netflux_infra_testing.manifest import image_manifest
 
 NAMES = EnvironmentNames("staging")
 REGION = "us-east-1"
-MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
-                   "digest": "sha256:" + "0" * 64},
-        "layers": [],
-    }
-)  # fmt: skip
+MANIFEST = image_manifest("sha256:" + "0" * 64, config_size=1)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ push stores a manifest naming the local image's id under the tag, so ECR knows t
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from netflux_infra_testing.fargate.aws import Credentials, Emulator
 from netflux_infra_testing.fargate.images import ECR_URI
+from netflux_infra_testing.manifest import image_manifest
 
 ENDPOINT_VARIABLE = "NETFLUX_REHEARSAL_ENDPOINT"
 REGION_VARIABLE = "NETFLUX_REHEARSAL_REGION"
@@ -51,22 +51,12 @@ def push(uri: str) -> None:
         ["docker", "image", "inspect", "--format", "{{.Id}}", uri],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 0,
-            "digest": image_id,
-        },
-        "layers": [],
-    }
     credentials = Credentials(
         os.environ.get(KEY_VARIABLE, "rehearsal"), os.environ.get(SECRET_VARIABLE, "rehearsal")
     )
     aws = Emulator(os.environ[ENDPOINT_VARIABLE], os.environ[REGION_VARIABLE], credentials)
     aws.client("ecr").put_image(
-        repositoryName=match["path"], imageManifest=json.dumps(manifest), imageTag=match["tag"]
+        repositoryName=match["path"], imageManifest=image_manifest(image_id), imageTag=match["tag"]
     )
     print(f"pushed {uri} (emulator ECR)")
 

@@ -44,21 +44,14 @@ from netflux_infra_testing.fargate.aws import Emulator
 from netflux_infra_testing.fargate.breakages import BREAKAGES, apply_breakage
 from netflux_infra_testing.fargate.images_build import prepare_images
 from netflux_infra_testing.fargate.phases import run as run_environment
+from netflux_infra_testing.manifest import image_manifest
 
 INFRA = Path(__file__).resolve().parents[4]
 WEB = INFRA.parent / "web"
 PLUGIN_DIR = os.environ.get("NETFLUX_TF_PLUGIN_DIR", "/opt/tf-plugins")
 IMAGE_TAG = "0123456789ab"  # a commit-shaped tag, as `make deploy` pushes
-# A minimal image manifest: ECR stores it as pushed; no layer is ever pulled (no task runs).
-IMAGE_MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                   "digest": "sha256:" + "4" * 64},
-        "layers": [],
-    }
-)  # fmt: skip
+# A minimal image manifest: no layer is ever pulled (no task runs in RUN=0).
+IMAGE_MANIFEST = image_manifest("sha256:" + "4" * 64, config_size=2)
 REQUIRED_OUTPUTS = ("cloudfront_domain", "alb_dns_name", "ecr_movie_url", "ecr_customer_url")
 
 
@@ -168,7 +161,15 @@ def lift_deletion_protection(endpoint: str, config: EnvironmentConfig) -> None:
         ]
         if doomed:
             s3.delete_objects(Bucket=name, Delete={"Objects": doomed})
-    say("teardown: deletion protection lifted (database, load balancer), buckets emptied")
+    # Prod's repositories are not force-deleted either: ECR refuses to delete a repository that
+    # still holds images (RepositoryNotEmptyException), so the pushed images go first.
+    ecr = client(endpoint, "ecr", region)
+    for spec in SERVICES:
+        repository = config.names.repository(spec.name)
+        image_ids = ecr.list_images(repositoryName=repository)["imageIds"]
+        if image_ids:
+            ecr.batch_delete_image(repositoryName=repository, imageIds=image_ids)
+    say("teardown: deletion protection lifted (database, load balancer); buckets, images emptied")
 
 
 def push_images(endpoint: str, folder: Path, config: EnvironmentConfig) -> None:
