@@ -38,9 +38,7 @@ class RequestTelemetry:
         sent = next((v for k, v in scope["headers"] if k == _HEADER), None)
         rid = request_id.accept_or_generate(sent)
         token = request_id.set_current(rid)
-        span = self.tracing.start_server_span(scope) if self.tracing is not None else None
-        if span is not None:
-            span.span.set_attribute("netflux.request_id", rid)
+        span = self.tracing.start_server_span(scope, rid) if self.tracing is not None else None
         header = (_HEADER, rid.encode())
         status = 500  # what the client sees if the app fails before answering
 

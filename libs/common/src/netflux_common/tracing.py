@@ -5,6 +5,8 @@ and neither requests nor log lines look for a span; the OpenTelemetry SDK is not
 On, each service app gets its own tracer provider (so two apps in one test process do not share
 one) exporting in batches over OTLP/HTTP with protobuf — the lighter exporter: it needs
 `requests` and `protobuf`, where OTLP/gRPC brings grpcio (a large native wheel, slower to import).
+The request bodies are written by `otlp_wire` (see `span_exporter`): the SDK's own encoder cost
+more CPU per span than the span.
 
 What is traced: the server span of every request except /actuator/* (probes every few seconds
 would drown the traces), each SQL statement (SQLAlchemy engine events, per engine), and the
@@ -84,19 +86,20 @@ class Tracing:
     def start(cls, service_name: str, otlp_endpoint: str | None) -> Tracing | None:
         if not otlp_endpoint:
             return None
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+        from netflux_common.span_exporter import WireSpanExporter
+
         provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-        exporter = OTLPSpanExporter(endpoint=traces_endpoint(otlp_endpoint))
+        exporter = WireSpanExporter(endpoint=traces_endpoint(otlp_endpoint))
         provider.add_span_processor(BatchSpanProcessor(exporter))
         set_trace_ids(_current_ids)
         log.info("tracing on: OTLP/HTTP to %s", traces_endpoint(otlp_endpoint))
         return cls(provider)
 
-    def start_server_span(self, scope: Scope) -> ServerSpan | None:
+    def start_server_span(self, scope: Scope, request_id: str) -> ServerSpan | None:
         """The span of one incoming request, continuing the caller's trace (`traceparent`) and
         current until `end_server_span`; None for /actuator/*.
 
@@ -117,7 +120,11 @@ class Tracing:
             method,
             context=parent,
             kind=trace.SpanKind.SERVER,
-            attributes={"http.request.method": method, "url.path": path},
+            attributes={
+                "http.request.method": method,
+                "url.path": path,
+                "netflux.request_id": request_id,
+            },
         )
         token = context.attach(trace.set_span_in_context(span, parent))
         return ServerSpan(span, method, token)
@@ -132,8 +139,7 @@ class Tracing:
         span = handle.span
         # Named by route template (bounded, and what trace views group by): known only now.
         span.update_name(f"{handle.method} {route}")
-        span.set_attribute("http.route", route)
-        span.set_attribute("http.response.status_code", status)
+        span.set_attributes({"http.route": route, "http.response.status_code": status})
         if error is not None:
             span.record_exception(error)
         if status >= 500:  # a 4xx is the client's failure, not the server's (semconv)
