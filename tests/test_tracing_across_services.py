@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -65,9 +66,18 @@ def log_lines(log: IO[bytes]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.strip()]
 
 
-def test_a_customer_get_is_one_trace_across_both_services(
-    netflux_db: TestDatabase, tmp_path: Path
-) -> None:
+@dataclass
+class Services:
+    customer: str
+    sink: OtlpSink
+    movie_log: IO[bytes]
+    customer_log: IO[bytes]
+
+
+@contextlib.contextmanager
+def traced_services(netflux_db: TestDatabase, tmp_path: Path) -> Iterator[Services]:
+    """Both services as processes, exporting to one stand-in collector; on leaving, stopped
+    (SIGTERM), so everything they queued has been exported and logged."""
     traced = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json", "OTEL_BSP_SCHEDULE_DELAY": "50"}
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(otlp_sink())
@@ -86,6 +96,15 @@ def test_a_customer_get_is_one_trace_across_both_services(
                 stdout=customer_log,
             )
         )
+        yield Services(customer, sink, movie_log, customer_log)
+
+
+def test_a_customer_get_is_one_trace_across_both_services(
+    netflux_db: TestDatabase, tmp_path: Path
+) -> None:
+    with traced_services(netflux_db, tmp_path) as services:
+        customer, sink = services.customer, services.sink
+        customer_log, movie_log = services.customer_log, services.movie_log
         response = httpx.get(
             f"{customer}/api/customers/2", headers={"X-Request-ID": "trace-me-1"}, timeout=10
         )
@@ -138,3 +157,37 @@ def test_a_customer_get_is_one_trace_across_both_services(
         assert request_line["request_id"] == "trace-me-1"
         assert request_line["status"] == 200
         assert request_line["span_id"] in {s.span_id for s in trace}
+
+
+def test_a_callers_decision_not_to_sample_is_followed_by_both_services(
+    netflux_db: TestDatabase, tmp_path: Path
+) -> None:
+    """A caller (the ALB, another service) that did not sample the request says so in
+    `traceparent` (flags 00): neither service records a span of it, SQL included, yet the
+    trace id still reaches movie-service and both services' log lines, so logs stay joinable."""
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    with traced_services(netflux_db, tmp_path) as services:
+        for customer_id, flags in ((3, "00"), (4, "01")):
+            response = httpx.get(
+                f"{services.customer}/api/customers/{customer_id}",
+                headers={
+                    "traceparent": f"00-{trace_id[:-1]}{customer_id}-00f067aa0ba902b7-{flags}"
+                },
+                timeout=10,
+            )
+            assert response.status_code == 200
+        sampled = trace_id[:-1] + "4"
+        wait_until(
+            lambda: any(s.trace_id == sampled for s in spans_of(services.sink)),
+            timeout=10,
+            what="the sampled request's spans",
+        )
+    traces = {s.trace_id for s in spans_of(services.sink)}
+    assert traces == {sampled}  # the sampled request is traced: the sink is listening
+    not_sampled = trace_id[:-1] + "3"
+    for log, path in (
+        (services.customer_log, "/api/customers/3"),
+        (services.movie_log, "/api/movies/"),
+    ):
+        lines = [line for line in log_lines(log) if line.get("path", "").startswith(path)]
+        assert not_sampled in {line["trace_id"] for line in lines}

@@ -38,7 +38,8 @@ class RequestTelemetry:
         sent = next((v for k, v in scope["headers"] if k == _HEADER), None)
         rid = request_id.accept_or_generate(sent)
         token = request_id.set_current(rid)
-        span = self.tracing.start_server_span(scope, rid) if self.tracing is not None else None
+        tracing = self.tracing
+        span = tracing.start_server_span(scope, rid) if tracing is not None else None
         header = (_HEADER, rid.encode())
         status = 500  # what the client sees if the app fails before answering
 
@@ -62,8 +63,8 @@ class RequestTelemetry:
             self.metrics.observe_request(method, uri, status, seconds)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
                 self._log(method, scope["path"], status, seconds)
-            if span is not None:
-                Tracing.end_server_span(span, uri, status, error)
+            if tracing is not None and span is not None:
+                tracing.end_server_span(span, uri, status, error)
             request_id.reset(token)
 
     @staticmethod
