@@ -69,6 +69,7 @@ def log_lines(log: IO[bytes]) -> list[dict[str, Any]]:
 @dataclass
 class Services:
     customer: str
+    movie: str
     sink: OtlpSink
     movie_log: IO[bytes]
     customer_log: IO[bytes]
@@ -96,14 +97,14 @@ def traced_services(netflux_db: TestDatabase, tmp_path: Path) -> Iterator[Servic
                 stdout=customer_log,
             )
         )
-        yield Services(customer, sink, movie_log, customer_log)
+        yield Services(customer, movie, sink, movie_log, customer_log)
 
 
 def test_a_customer_get_is_one_trace_across_both_services(
     netflux_db: TestDatabase, tmp_path: Path
 ) -> None:
     with traced_services(netflux_db, tmp_path) as services:
-        customer, sink = services.customer, services.sink
+        customer, movie, sink = services.customer, services.movie, services.sink
         customer_log, movie_log = services.customer_log, services.movie_log
         response = httpx.get(
             f"{customer}/api/customers/2", headers={"X-Request-ID": "trace-me-1"}, timeout=10
@@ -136,6 +137,9 @@ def test_a_customer_get_is_one_trace_across_both_services(
         if s.kind == ProtoSpan.SPAN_KIND_CLIENT and "db.system" not in s.attributes
     ]
     assert client.parent_id == customer_server.span_id
+    assert client.name == "GET /api/movies/{genre}"
+    assert client.attributes["http.response.status_code"] == 200
+    assert str(client.attributes["url.full"]).startswith(f"{movie}/api/movies/")
     movie_server = servers["movie-service"]
     assert movie_server.trace_id == trace_id
     assert movie_server.parent_id == client.span_id

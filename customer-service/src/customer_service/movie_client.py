@@ -48,12 +48,13 @@ from customer_service.exceptions import MovieServiceBadResponse, MovieServiceUna
 from netflux_common import request_id
 from netflux_common.contracts import Genre, MovieDto
 from netflux_common.metrics import Metrics
-from netflux_common.tracing import Tracing
+from netflux_common.tracing import ClientCall, Tracing
 
 log = logging.getLogger(__name__)
 
 # Enough for a page of recommendations, and a bound on what one customer answer can cost.
 RECOMMENDATIONS_LIMIT = 20
+GENRE_TEMPLATE = "/api/movies/{genre}"  # movie-service's route: the call's span is named by it
 
 _movies = TypeAdapter(list[MovieDto])
 RETRY_PAUSE_SECONDS = (0.05, 0.15)
@@ -143,8 +144,12 @@ class MovieClient:
         breaker_failures: int = 5,
         breaker_reset_seconds: float = 5.0,
         metrics: MovieClientMetrics | None = None,
+        tracing: Tracing | None = None,
+        base_url: str = "",
     ) -> None:
         self._http = http
+        self._tracing = tracing
+        self._base_url = base_url.rstrip("/")  # the session's, for the call's span
         self._total_timeout = total_timeout
         self._reset_seconds = breaker_reset_seconds
         self.breaker = CircuitBreaker(
@@ -212,21 +217,29 @@ class MovieClient:
             return await self._fetch(genre)
 
     async def _fetch(self, genre: Genre) -> bytes:
-        path = f"/api/movies/{genre.value}?limit={RECOMMENDATIONS_LIMIT}"
+        path = GENRE_TEMPLATE.format(genre=genre.value) + f"?limit={RECOMMENDATIONS_LIMIT}"
         last = self._last.get(genre)
         headers = {"If-None-Match": last.etag} if last is not None else {}
         # The request that started this call (others may share it) names it in movie-service's
-        # logs too; the trace context travels in `traceparent` (the session's trace config).
+        # logs too; the trace context goes into the headers with the call's span.
         if (rid := request_id.current()) is not None:
             headers[request_id.HEADER] = rid
+        tracing = self._tracing
+        call = (
+            tracing.client_call("GET", self._base_url + path, GENRE_TEMPLATE, headers)
+            if tracing is not None
+            else ClientCall(None)
+        )
         try:
-            async with (
-                asyncio.timeout(self._total_timeout),
-                self._http.get(path, headers=headers) as response,
-            ):
-                status, etag, content = response.status, response.headers.get("ETag"), b""
-                if status == 200:
-                    content = await response.read()
+            with call:
+                async with (
+                    asyncio.timeout(self._total_timeout),
+                    self._http.get(path, headers=headers) as response,
+                ):
+                    status, etag, content = response.status, response.headers.get("ETag"), b""
+                    call.status = status
+                    if status == 200:
+                        content = await response.read()
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             self.metrics.count("timeout")
             log.warning("movie-service timed out on %s: %r", path, exc)
@@ -279,7 +292,6 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
         timeout=timeout,
         connector=connector,
         headers={"Accept": "application/json", "User-Agent": "netflux-customer-service"},
-        trace_configs=tracing.client_trace_configs() if tracing is not None else None,
     ) as http:
         app.state.movie_client = MovieClient(
             http,
@@ -287,5 +299,7 @@ async def movie_client_lifespan(app: FastAPI, settings: Settings) -> AsyncIterat
             breaker_failures=settings.movie_service_breaker_failures,
             breaker_reset_seconds=settings.movie_service_breaker_reset_seconds,
             metrics=MovieClientMetrics(metrics.registry),
+            tracing=tracing,
+            base_url=str(settings.movie_service_url),
         )
         yield

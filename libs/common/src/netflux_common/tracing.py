@@ -1,7 +1,7 @@
 """OpenTelemetry tracing, on only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
-Off, nothing is installed: no tracer provider, no SQL event listeners, no aiohttp trace config,
-and neither requests nor log lines look for a span; the OpenTelemetry SDK is not even imported.
+Off, nothing is installed: no tracer provider, no SQL event listeners, no client spans, and
+neither requests nor log lines look for a span; the OpenTelemetry SDK is not even imported.
 On, each service app gets its own tracer provider (so two apps in one test process do not share
 one) exporting in batches over OTLP/HTTP with protobuf — the lighter exporter: it needs
 `requests` and `protobuf`, where OTLP/gRPC brings grpcio (a large native wheel, slower to import).
@@ -10,9 +10,11 @@ more CPU per span than the span.
 
 What is traced: the server span of every request except /actuator/* (probes every few seconds
 would drown the traces), each SQL statement (SQLAlchemy engine events, per engine), and the
-aiohttp call to movie-service, which carries the W3C `traceparent` so movie-service's spans join
-the caller's trace. The standard OTEL_* variables (OTEL_TRACES_SAMPLER and _ARG,
-OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, ...) are read by the SDK.
+call to movie-service, which carries the W3C `traceparent` so movie-service's spans join the
+caller's trace. The three are written here on the OpenTelemetry API rather than taken from the
+instrumentation packages, for their CPU per request (docs/performance.md has the profiles).
+The standard OTEL_* variables (OTEL_TRACES_SAMPLER and _ARG, OTEL_EXPORTER_OTLP_HEADERS,
+OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, ...) are read by the SDK.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 # The API only (FastAPI imports it anyway): a no-op without the SDK, which loads only when on.
 from opentelemetry.propagators.textmap import Getter
@@ -30,7 +33,7 @@ from netflux_common.logging import set_trace_ids
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import Span
+    from opentelemetry.trace import Span, StatusCode
     from sqlalchemy.ext.asyncio import AsyncEngine
     from starlette.types import Scope
 
@@ -73,6 +76,36 @@ class ServerSpan:
     token: object  # restores the previous context when the request ends
 
 
+class ClientCall:
+    """One outgoing call's span, used as `with call:` around the call; set `status` once the
+    answer is in. An exception leaving the block is recorded on the span. `ClientCall(None)`
+    stands in while tracing is off."""
+
+    __slots__ = ("_error", "span", "status")
+
+    def __init__(self, span: Span | None, error: StatusCode | None = None) -> None:
+        self.span = span
+        self.status: int | None = None
+        self._error = error
+
+    def __enter__(self) -> ClientCall:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        span = self.span
+        if span is None or not span.is_recording():
+            return
+        if self.status is not None:
+            span.set_attribute("http.response.status_code", self.status)
+        if error is not None:
+            span.record_exception(error)
+            span.set_attribute("error.type", type(error).__qualname__)
+        # For a client span every 4xx and 5xx is a failure (OpenTelemetry HTTP conventions).
+        if (error is not None or (self.status or 0) >= 400) and self._error is not None:
+            span.set_status(self._error)
+        span.end()
+
+
 class Tracing:
     """The tracing of one service app; build it with `Tracing.start` (None while tracing is off)."""
 
@@ -80,14 +113,16 @@ class Tracing:
         # Bound once here, not imported per request: an import statement in the request path
         # showed as self time of its own in the profile.
         from opentelemetry import context, trace
-        from opentelemetry.propagate import extract
+        from opentelemetry.propagate import extract, inject
 
         self.provider = provider
         self._tracer = trace.get_tracer("netflux.http", tracer_provider=provider)
         self._extract = extract
         self._attach, self._detach = context.attach, context.detach
         self._in_context = trace.set_span_in_context
-        self._server, self._error = trace.SpanKind.SERVER, trace.StatusCode.ERROR
+        self._inject = inject
+        self._server, self._client = trace.SpanKind.SERVER, trace.SpanKind.CLIENT
+        self._error = trace.StatusCode.ERROR
 
     @classmethod
     def start(cls, service_name: str, otlp_endpoint: str | None) -> Tracing | None:
@@ -198,14 +233,31 @@ class Tracing:
         event.listen(engine.sync_engine, "after_cursor_execute", after)
         event.listen(engine.sync_engine, "handle_error", failed)
 
-    def client_trace_configs(self) -> list[Any]:
-        """aiohttp trace configs that make a span per outgoing call and send `traceparent`."""
-        from opentelemetry.instrumentation.aiohttp_client import create_trace_config
-        from opentelemetry.metrics import NoOpMeterProvider
+    def client_call(
+        self, method: str, url: str, template: str, headers: dict[str, str]
+    ) -> ClientCall:
+        """The span of one outgoing HTTP call, a child of the current span; the trace context
+        (`traceparent`, and whatever else the configured propagators carry) is put in
+        `headers`, so the callee's spans join this trace and follow its sampling decision.
 
-        return [
-            create_trace_config(tracer_provider=self.provider, meter_provider=NoOpMeterProvider())
-        ]
+        Written here rather than taken from opentelemetry-instrumentation-aiohttp-client: its
+        trace config runs aiohttp's tracing hooks on every call and rebuilds the URL's
+        attributes each time, several per cent of a customer GET while unsampled.
+        """
+        parsed = urlsplit(url)
+        span = self._tracer.start_span(
+            f"{method} {template}",  # the template, not the URL: bounded, as trace views group
+            kind=self._client,
+            attributes={
+                "http.request.method": method,
+                "url.full": url,
+                "url.template": template,
+                "server.address": parsed.hostname or "",
+                "server.port": parsed.port or (443 if parsed.scheme == "https" else 80),
+            },
+        )
+        self._inject(headers, context=self._in_context(span))
+        return ClientCall(span, self._error)
 
     def shutdown(self) -> None:
         """Export what is still queued, then stop."""
