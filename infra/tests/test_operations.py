@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from netflux_catalogue import SERVICES
 from netflux_infra.config import PROD, STAGING, EnvironmentConfig
@@ -219,7 +220,13 @@ def test_tracing_on_runs_a_collector_beside_each_service(on: Stack) -> None:
         assert collector["readonlyRootFilesystem"] is True
         options = collector["logConfiguration"]["options"]
         assert options["awslogs-group"] == f"/ecs/netflux-opson/{spec.name}"
-        assert environment(found[spec.name])[ENDPOINT_VARIABLE] == "http://localhost:4318"
+        env = environment(found[spec.name])
+        assert env[ENDPOINT_VARIABLE] == "http://localhost:4318"
+        # A tenth of the requests by default, decided where a request enters and followed.
+        assert (env["OTEL_TRACES_SAMPLER"], env["OTEL_TRACES_SAMPLER_ARG"]) == (
+            "parentbased_traceidratio",
+            "0.1",
+        )
 
 
 def test_tracing_task_role_may_send_to_xray_and_pull_the_collector(on: Stack) -> None:
@@ -236,11 +243,18 @@ def test_tracing_task_role_may_send_to_xray_and_pull_the_collector(on: Stack) ->
     assert "xray" in endpoint_services(on)
 
 
+@pytest.mark.parametrize("ratio", [0, -0.5, 1.5])
+def test_a_sample_ratio_outside_0_to_1_is_refused(ratio: float) -> None:
+    with pytest.raises(ValidationError, match="trace_sample_ratio"):
+        EnvironmentConfig(name="x", tracing=True, trace_sample_ratio=ratio)
+
+
 def test_tracing_off_leaves_no_trace(off: Stack) -> None:
     for spec in SERVICES:
         found = containers(off, spec.name)
         assert set(found) == {"db-init", spec.name}
         assert ENDPOINT_VARIABLE not in environment(found[spec.name])
+        assert "OTEL_TRACES_SAMPLER" not in environment(found[spec.name])
         pulls = statements(off, "aws_iam_role_policy", f"execution-policy-{spec.short}")
         assert not [r for s in pulls for r in s["Resource"] if "aws-otel-collector" in r]
     assert "xray" not in endpoint_services(off)

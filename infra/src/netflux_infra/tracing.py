@@ -31,6 +31,11 @@ COLLECTOR_MEMORY_MIB = 128  # a hard limit: a leaking collector is killed, not t
 # OTLP over HTTP/protobuf, the exporter the services use (netflux_common.tracing).
 OTLP_HTTP_ENDPOINT = "http://localhost:4318"
 ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+# Head sampling by the SDK's standard variables: the service a request enters first decides by
+# its trace id; the other follows the decision it receives in `traceparent` (parent-based).
+# https://opentelemetry.io/docs/languages/sdk-configuration/general/#otel_traces_sampler
+SAMPLER_VARIABLE, SAMPLER_ARG_VARIABLE = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
+SAMPLER = "parentbased_traceidratio"
 
 # What the collector's awsxray exporter calls; X-Ray has no resource-level permissions for them:
 # https://docs.aws.amazon.com/xray/latest/devguide/security_iam_id-based-policy-examples.html
@@ -85,7 +90,11 @@ def tracing_additions(
         return NOTHING
     cache = config.names.ecr_public_cache
     return TaskAdditions(
-        environment={ENDPOINT_VARIABLE: OTLP_HTTP_ENDPOINT},
+        environment={
+            ENDPOINT_VARIABLE: OTLP_HTTP_ENDPOINT,
+            SAMPLER_VARIABLE: SAMPLER,
+            SAMPLER_ARG_VARIABLE: str(config.trace_sample_ratio),
+        },
         sidecars=(
             collector_container(
                 image=f"{registry_host}/{cache}/{COLLECTOR_IMAGE}:{COLLECTOR_VERSION}",
