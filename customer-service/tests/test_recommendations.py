@@ -28,12 +28,14 @@ class EtagMovieService:
 
     movies: list[dict[str, object]]
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (query, If-None-Match)
+    request_ids: list[str | None] = field(default_factory=list)  # X-Request-ID of each call
     not_modified: int = 0
     delay: float = 0.0  # seconds between reading the catalogue and answering
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def by_genre(self, request: Request) -> Response:
         self.requests.append((request.url.query, request.headers.get("if-none-match")))
+        self.request_ids.append(request.headers.get("x-request-id"))
         self.called.set()
         genre = request.path_params["genre"].upper()
         movies = list(self.movies)
@@ -126,3 +128,30 @@ async def test_concurrent_requests_share_calls_but_never_one_that_predates_them(
         assert [m["id"] for m in answer.json()["recommendedMovies"]] == [1, 2, 3, 4]
     # The early call, then calls shared by the eight (one, unless a slow machine spreads them).
     assert len(service.requests) < 1 + len(late)
+
+
+async def test_a_shared_call_is_made_on_behalf_of_a_caller_waiting_for_it(
+    stub: tuple[EtagMovieService, str], client_for: ClientFor
+) -> None:
+    """The call after the one in flight carries the request id (and with it the trace) of a
+    request that waits for it, not of the request that started the call before it."""
+    service, url = stub
+    service.delay = 0.3
+    async with client_for(url) as client:
+        early = asyncio.create_task(
+            client.get("/api/customers/1", headers={"X-Request-ID": "early"})
+        )
+        async with asyncio.timeout(5):
+            await service.called.wait()
+        late = [
+            asyncio.create_task(
+                client.get("/api/customers/1", headers={"X-Request-ID": f"late-{n}"})
+            )
+            for n in range(4)
+        ]
+        answers = [await early, *[await t for t in late]]
+
+    assert all(a.status_code == 200 for a in answers)
+    assert service.request_ids[0] == "early"
+    assert len(service.request_ids) >= 2
+    assert all(rid is not None and rid.startswith("late-") for rid in service.request_ids[1:])

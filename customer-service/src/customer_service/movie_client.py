@@ -23,6 +23,7 @@ as calls are shared) and closes on the first success.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -74,6 +75,9 @@ class _Validated:
 class _Flight:
     running: asyncio.Future[bytes] | None = None  # the call in flight
     queued: asyncio.Future[bytes] | None = None  # callers waiting for the call after it
+    # The first waiting caller's context: the call after this one is made on its behalf (its
+    # request id, its trace), not on behalf of whoever started the call in flight.
+    queued_for: contextvars.Context | None = None
 
 
 def _settle(source: asyncio.Future[bytes], target: asyncio.Future[bytes]) -> None:
@@ -175,6 +179,7 @@ class MovieClient:
             if flight.queued is None:
                 flight.queued = asyncio.get_running_loop().create_future()
                 flight.queued.add_done_callback(_retrieve)
+                flight.queued_for = contextvars.copy_context()
             waiter = flight.queued
         try:
             async with asyncio.timeout(self._total_timeout):
@@ -185,8 +190,10 @@ class MovieClient:
             # Shared by every caller of the call: each raises its own copy.
             raise type(exc)(exc.detail, headers=exc.headers) from exc
 
-    def _start(self, genre: Genre, flight: _Flight) -> asyncio.Future[bytes]:
-        call = asyncio.ensure_future(self._call(genre))
+    def _start(
+        self, genre: Genre, flight: _Flight, context: contextvars.Context | None = None
+    ) -> asyncio.Future[bytes]:
+        call = asyncio.get_running_loop().create_task(self._call(genre), context=context)
         call.add_done_callback(_retrieve)
         call.add_done_callback(lambda _: self._next(genre, flight))
         return call
@@ -194,8 +201,9 @@ class MovieClient:
     def _next(self, genre: Genre, flight: _Flight) -> None:
         flight.running = None
         queued, flight.queued = flight.queued, None
+        context, flight.queued_for = flight.queued_for, None
         if queued is not None and not queued.done():
-            flight.running = self._start(genre, flight)
+            flight.running = self._start(genre, flight, context)
             flight.running.add_done_callback(lambda call: _settle(call, queued))
 
     async def _call(self, genre: Genre) -> bytes:
