@@ -150,8 +150,10 @@ def test_a_customer_get_is_one_trace_across_both_services(
         assert sql.attributes["db.system"] == "postgresql"
         assert table in str(sql.attributes.get("db.statement", "")).lower()
         assert sql.parent_id == servers[service].span_id
-    # The health checks service_process polled are not traced.
+    # The health checks service_process polled are not traced, nor their `SELECT 1`: every
+    # span is a request's server span or below one.
     assert not any("actuator" in s.name for s in spans_of(sink))
+    assert all(s.parent_id or s.kind == ProtoSpan.SPAN_KIND_SERVER for s in spans_of(sink))
 
     # Both services' request lines are JSON with the trace and the request id passed along.
     for log, path in ((customer_log, "/api/customers/2"), (movie_log, "/api/movies/")):
@@ -166,7 +168,7 @@ def test_a_customer_get_is_one_trace_across_both_services(
 def test_a_callers_decision_not_to_sample_is_followed_by_both_services(
     netflux_db: TestDatabase, tmp_path: Path
 ) -> None:
-    """A caller (the ALB, another service) that did not sample the request says so in
+    """A caller (another service, a client) that did not sample the request says so in
     `traceparent` (flags 00): neither service records a span of it, SQL included, yet the
     trace id still reaches movie-service and both services' log lines, so logs stay joinable."""
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"

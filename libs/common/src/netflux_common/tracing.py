@@ -184,7 +184,8 @@ class Tracing:
         self._detach(handle.token)  # type: ignore[arg-type]
 
     def instrument_engine(self, engine: AsyncEngine) -> None:
-        """A span for each statement on `engine`, a child of the request's span.
+        """A span for each statement on `engine` run inside a recorded request, a child of the
+        request's span.
 
         SQLAlchemy's cursor events directly rather than opentelemetry-instrumentation-sqlalchemy:
         its instrumentor is a process-wide singleton that patches create_engine everywhere, and
@@ -205,10 +206,11 @@ class Tracing:
         name = f" {url.database}" if url.database else ""
 
         def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            current = get_current_span()
-            if not current.is_recording() and current.get_span_context().is_valid:
-                # The request was not sampled, and the same sampler would not sample its
-                # statements (parent-based: by the parent; ratio: by the same trace id).
+            if not get_current_span().is_recording():
+                # Outside a recorded request span: an unsampled request (the same sampler would
+                # not sample its statements either: parent-based by the parent, ratio by the
+                # same trace id), or no request at all, like the health probes' `SELECT 1`
+                # every few seconds, which would otherwise be traces of their own.
                 return
             context = args[1]
             operation = statement.lstrip().split(None, 1)[0].upper() if statement else "SQL"
