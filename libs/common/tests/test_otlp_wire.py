@@ -142,6 +142,7 @@ attribute_values = st.one_of(
     st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=3).map(tuple),
     st.lists(st.floats(allow_nan=False), max_size=3).map(tuple),
     st.lists(st.booleans(), max_size=3).map(tuple),
+    st.lists(st.one_of(st.none(), st.text()), max_size=3).map(tuple),  # the SDK allows None
 )
 
 
@@ -161,6 +162,14 @@ def test_an_attribute_too_large_for_int64_is_left_out_not_the_batch(recorder: Re
     [attribute] = span.scope_spans[0].spans[0].attributes
     assert (attribute.key, attribute.value.string_value) == ("ok", "kept")
     assert_same_request(recorder.spans)  # the SDK's encoder leaves it out too
+
+
+def test_a_string_that_is_not_unicode_text_is_left_out_as_the_sdk_does(
+    recorder: Recorder,
+) -> None:
+    with recorder.tracer().start_as_current_span("odd", attributes={"bad": "\ud800", "ok": "x"}):
+        pass
+    assert_same_request(recorder.spans)
 
 
 def test_the_exporter_delivers_the_encoded_request_to_a_collector(recorder: Recorder) -> None:

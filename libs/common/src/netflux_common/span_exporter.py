@@ -2,7 +2,10 @@
 
 Everything that talks to the collector stays the SDK's (endpoint, OTEL_EXPORTER_OTLP_* headers,
 TLS, compression, timeouts, retries with backoff on 429/502/503/504); only the request body is
-written by `otlp_wire.encode_spans`, which gives the same bytes at a fraction of the CPU. This
+written by `otlp_wire.encode_spans`, which gives the same bytes at a fraction of the CPU. Left
+out of the parent's `export`: its request-size guard (a collector refuses an oversized request
+itself, and a batch holds at most OTEL_BSP_MAX_EXPORT_BATCH_SIZE spans) and its self-metrics
+(off unless OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED). This
 module imports the SDK, so it is imported only when tracing is on.
 """
 
