@@ -121,8 +121,8 @@ class EnvironmentConfig(Frozen):
     # An ADOT collector sidecar in each task sending the services' OTLP traces to X-Ray.
     tracing: bool = False
     # The share of requests traced (head sampling where a request enters, followed downstream):
-    # tracing every request costs ~1.4x the CPU of these cheap requests, a tenth costs under
-    # 10 % (docs/performance.md). 1.0 traces everything.
+    # in the benchmark tracing every request cost x1.2-1.5 the CPU of these cheap requests, a
+    # tenth x1.0-1.16 (docs/performance.md). 1.0 traces everything.
     trace_sample_ratio: float = Field(default=0.1, gt=0, le=1)
     # An RDS read replica that movie-service (it only reads) queries instead of the primary.
     db_read_replica: bool = False
