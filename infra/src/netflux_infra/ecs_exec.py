@@ -31,12 +31,11 @@ from cdktf_cdktf_provider_aws.ecs_cluster import (
     EcsClusterConfigurationExecuteCommandConfiguration,
     EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
-from netflux_infra.iam import account_key_policy, statement
+from netflux_infra.iam import statement
+from netflux_infra.kms import customer_key
 from netflux_infra.task_additions import NOTHING, TaskAdditions
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-required-iam-permissions
@@ -64,14 +63,15 @@ class ExecSessions(Construct):
         super().__init__(scope, id_)
         region, log_group_name = config.region, config.names.exec_sessions
         log_group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}"
-        self.key = KmsKey(
+        self.key = customer_key(
             self,
             "key",
+            config,
+            account_id=account_id,
             description=f"ECS Exec sessions of {config.names.prefix} and their log group",
-            enable_key_rotation=True,
-            deletion_window_in_days=config.retention.kms_deletion_window_days,
-            policy=account_key_policy(
-                account_id,
+            alias=f"alias/{config.names.prefix}-exec-sessions",
+            alias_id="alias",
+            service_statements=(
                 # CloudWatch Logs encrypts this one log group with it:
                 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
                 {
@@ -91,12 +91,6 @@ class ExecSessions(Construct):
                     },
                 },
             ),
-        )
-        KmsAlias(
-            self,
-            "alias",
-            name=f"alias/{config.names.prefix}-exec-sessions",
-            target_key_id=self.key.key_id,
         )
         self.log_group = CloudwatchLogGroup(
             self,

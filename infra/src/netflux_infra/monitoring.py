@@ -13,15 +13,14 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from netflux_infra.config import EnvironmentConfig
-from netflux_infra.iam import account_key_policy, policy
+from netflux_infra.iam import policy
+from netflux_infra.kms import customer_key
 
 
 class Metric(NamedTuple):
@@ -168,14 +167,15 @@ class Monitoring(Construct):
         """A topic CloudWatch can publish to. Encrypted topics need a customer-managed key whose
         policy admits CloudWatch: the AWS-managed SNS key's policy cannot be changed, and alarms
         publishing to a topic under it fail silently (TOPIC_DOC, SNS_SSE_DOC)."""
-        key = KmsKey(
+        key = customer_key(
             self,
             "alarms-key",
+            config,
+            account_id=account_id,
             description=f"Encrypts {config.names.alarm_topic}",
-            enable_key_rotation=True,
-            deletion_window_in_days=config.retention.kms_deletion_window_days,
-            policy=account_key_policy(
-                account_id,
+            alias=config.names.alarm_key_alias,
+            alias_id="alarms-key-alias",
+            service_statements=(
                 {
                     "Sid": "CloudWatchAlarmsPublish",
                     "Effect": "Allow",
@@ -186,7 +186,6 @@ class Monitoring(Construct):
                 },
             ),
         )
-        KmsAlias(self, "alarms-key-alias", name=config.names.alarm_key_alias, target_key_id=key.id)
         topic = SnsTopic(self, "alarms", name=config.names.alarm_topic, kms_master_key_id=key.arn)
         SnsTopicPolicy(
             self,
