@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import gc
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 
 import httpx
@@ -126,6 +128,14 @@ async def test_openapi_documents_400_problems_and_no_422(client: httpx.AsyncClie
     assert "HTTPValidationError" not in spec["components"]["schemas"]
 
 
+@pytest.fixture
+def unfreezes() -> Iterator[None]:
+    """`serve` freezes the collector's objects, the test process's too: thawed afterwards."""
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("unfreezes")
 def test_serve_keeps_idle_connections_longer_than_the_alb_and_trusts_only_its_proxies(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -138,3 +148,24 @@ def test_serve_keeps_idle_connections_longer_than_the_alb_and_trusts_only_its_pr
     assert seen["timeout_keep_alive"] == SERVICE_KEEP_ALIVE_SECONDS > ALB_IDLE_TIMEOUT_SECONDS
     assert seen["forwarded_allow_ips"] == "10.0.0.0/16"
     assert ServiceSettings().forwarded_allow_ips == "127.0.0.1"  # never "*"
+
+
+@pytest.mark.usefixtures("unfreezes")
+def test_serve_freezes_what_start_up_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of the collector's full passes (see `serve`), and no start-up garbage frozen with it."""
+    gc.unfreeze()
+    garbage = Cycle()
+    gone = weakref.ref(garbage)
+    del garbage  # only the collector frees it
+    frozen: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: frozen.append(gc.get_freeze_count()))
+
+    serve(FastAPI(), ServiceSettings())
+
+    assert frozen[0] > 1000  # the app, its routes, the modules: the objects start-up left
+    assert gone() is None
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self

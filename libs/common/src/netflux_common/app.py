@@ -3,6 +3,7 @@ problems, health."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
@@ -92,6 +93,13 @@ def create_service_app(
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run with uvicorn; on SIGTERM (what ECS sends) it drains in-flight requests, then exits."""
+    # What start-up built (modules, the app, its routes: ~100,000 objects) lives as long as the
+    # process. Frozen, the collector's full passes skip it: with tracing on, spans waiting for
+    # export reach the oldest generation, and under load the full passes over all of it took 3 %
+    # of a traced movie-service's CPU (0.6 s in 20 s; 0.1 s frozen). Collected first, so no
+    # start-up garbage is frozen with it. https://docs.python.org/3/library/gc.html#gc.freeze
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=settings.host,

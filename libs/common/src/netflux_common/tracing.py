@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
     from starlette.types import Scope
 
+    from netflux_common.sampling import ChosenTraceIds
+
 log = logging.getLogger(__name__)
 
 
@@ -109,14 +111,20 @@ class ClientCall:
 class Tracing:
     """The tracing of one service app; build it with `Tracing.start` (None while tracing is off)."""
 
-    def __init__(self, provider: TracerProvider) -> None:
+    def __init__(self, provider: TracerProvider, ids: ChosenTraceIds | None = None) -> None:
         # Bound once here, not imported per request: an import statement in the request path
         # showed as self time of its own in the profile.
         from opentelemetry import context, trace
-        from opentelemetry.propagate import extract, inject
+        from opentelemetry.propagate import extract, get_global_textmap, inject
+
+        from netflux_common.sampling import HeadSampling
 
         self.provider = provider
         self._tracer = trace.get_tracer("netflux.http", tracer_provider=provider)
+        self.head_sampling = (
+            HeadSampling.of(self._tracer, ids, get_global_textmap().fields) if ids else None
+        )
+        self._current_span = trace.get_current_span
         self._extract = extract
         self._attach, self._detach = context.attach, context.detach
         self._in_context = trace.set_span_in_context
@@ -131,15 +139,20 @@ class Tracing:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
+        from netflux_common.sampling import ChosenTraceIds
         from netflux_common.span_exporter import WireSpanExporter
 
-        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        ids = ChosenTraceIds(RandomIdGenerator())
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": service_name}), id_generator=ids
+        )
         exporter = WireSpanExporter(endpoint=traces_endpoint(otlp_endpoint))
         provider.add_span_processor(BatchSpanProcessor(exporter))
         set_trace_ids(_current_ids)
         log.info("tracing on: OTLP/HTTP to %s", traces_endpoint(otlp_endpoint))
-        return cls(provider)
+        return cls(provider, ids)
 
     def start_server_span(self, scope: Scope, request_id: str) -> ServerSpan | None:
         """The span of one incoming request, continuing the caller's trace (`traceparent`) and
@@ -154,6 +167,11 @@ class Tracing:
         if path.startswith(ACTUATOR_PREFIX):
             return None
         method: str = scope["method"]
+        if self.head_sampling is not None and (
+            unsampled := self.head_sampling.server(scope["headers"])
+        ):
+            span, context = unsampled
+            return ServerSpan(span, method, self._attach(context))
         parent = self._extract(scope["headers"], getter=_ASGI_HEADERS)
         span = self._tracer.start_span(
             method,
@@ -246,6 +264,11 @@ class Tracing:
         trace config runs aiohttp's tracing hooks on every call and rebuilds the URL's
         attributes each time, several per cent of a customer GET while unsampled.
         """
+        if self.head_sampling is not None and (
+            span := self.head_sampling.child(self._current_span())
+        ):
+            self._inject(headers, context=self._in_context(span))
+            return ClientCall(span)
         parsed = urlsplit(url)
         span = self._tracer.start_span(
             f"{method} {template}",  # the template, not the URL: bounded, as trace views group

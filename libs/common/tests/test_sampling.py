@@ -1,0 +1,237 @@
+"""`HeadSampling` decides as the SDK would: for each incoming header case and sampler, the
+request's span (recorded or not, ids, flags, trace state), the headers a call from inside it
+sends and the ids its log lines carry are the same as when the SDK decides; where it cannot
+decide, it leaves the span to the SDK."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry import baggage, context
+from opentelemetry.propagate import get_global_textmap
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    DEFAULT_OFF,
+    DEFAULT_ON,
+    ParentBased,
+    ParentBasedTraceIdRatio,
+    Sampler,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import NoOpTracer, get_tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from netflux_common.sampling import ChosenTraceIds, HeadSampling
+from netflux_common.tracing import Tracing, _current_ids
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT = "00f067aa0ba902b7"
+HEADER_CASES: dict[str, list[tuple[bytes, bytes]]] = {
+    "no trace context": [],
+    "unsampled parent": [(b"traceparent", f"00-{TRACE}-{PARENT}-00".encode())],
+    "sampled parent": [(b"traceparent", f"00-{TRACE}-{PARENT}-01".encode())],
+    "unsampled, random trace id": [(b"traceparent", f"00-{TRACE}-{PARENT}-02".encode())],
+    "sampled, random trace id": [(b"traceparent", f"00-{TRACE}-{PARENT}-03".encode())],
+    "unknown flags": [(b"traceparent", f"00-{TRACE}-{PARENT}-fc".encode())],
+    "padded with blanks": [(b"traceparent", f" \t00-{TRACE}-{PARENT}-00 ".encode())],
+    "later version, more fields": [(b"traceparent", f"01-{TRACE}-{PARENT}-00-xyz".encode())],
+    "version 00, more fields": [(b"traceparent", f"00-{TRACE}-{PARENT}-00-xyz".encode())],
+    "version ff": [(b"traceparent", f"ff-{TRACE}-{PARENT}-00".encode())],
+    "zero trace id": [(b"traceparent", f"00-{'0' * 32}-{PARENT}-00".encode())],
+    "zero span id": [(b"traceparent", f"00-{TRACE}-{'0' * 16}-01".encode())],
+    "upper-case hex": [(b"traceparent", f"00-{TRACE.upper()}-{PARENT}-00".encode())],
+    "short trace id": [(b"traceparent", f"00-{TRACE[:30]}-{PARENT}-00".encode())],
+    "not a traceparent": [(b"traceparent", b"hello")],
+    "two, the first unsampled": [
+        (b"traceparent", f"00-{TRACE}-{PARENT}-00".encode()),
+        (b"traceparent", f"00-{TRACE}-{PARENT}-01".encode()),
+    ],
+    "two, the first sampled": [
+        (b"traceparent", f"00-{TRACE}-{PARENT}-01".encode()),
+        (b"traceparent", f"00-{TRACE}-{PARENT}-00".encode()),
+    ],
+    "with tracestate": [
+        (b"traceparent", f"00-{TRACE}-{PARENT}-00".encode()),
+        (b"tracestate", b"vendor=value"),
+    ],
+    "with baggage": [
+        (b"traceparent", f"00-{TRACE}-{PARENT}-00".encode()),
+        (b"baggage", b"tenant=blue"),
+    ],
+    "baggage, no traceparent": [(b"baggage", b"tenant=blue")],
+}
+SAMPLERS: dict[str, Sampler] = {
+    "parentbased_always_on": DEFAULT_ON,
+    "parentbased_always_off": DEFAULT_OFF,
+    "parentbased_traceidratio 0.5": ParentBasedTraceIdRatio(0.5),
+}
+
+
+class ScriptedIds(IdGenerator):
+    """Ids from one seeded sequence: the same script gives both paths the same ids."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)  # noqa: S311 - test ids, not secrets
+
+    def generate_trace_id(self) -> int:
+        return self._random.getrandbits(128) | 1
+
+    def generate_span_id(self) -> int:
+        return self._random.getrandbits(64) | 1
+
+    def is_trace_id_random(self) -> bool:
+        return True
+
+
+def tracing_with(sampler: Sampler, ids: IdGenerator, *, decide_here: bool) -> Tracing:
+    chosen = ChosenTraceIds(ids)
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "t"}), sampler=sampler, id_generator=chosen
+    )
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracing = Tracing(provider, chosen if decide_here else None)
+    assert (tracing.head_sampling is not None) == decide_here
+    return tracing
+
+
+def one_request(tracing: Tracing, headers: list[tuple[bytes, bytes]]) -> dict[str, object]:
+    """What a user of the trace sees of one request: its span, what a call from it sends, the
+    ids in its log lines."""
+    scope = {"type": "http", "method": "GET", "path": "/api/movies/DRAMA", "headers": headers}
+    handle = tracing.start_server_span(scope, "request-1")
+    assert handle is not None
+    try:
+        sent: dict[str, str] = {}
+        with tracing.client_call("GET", "http://m:8080/api/movies/X", "/api/movies/{g}", sent):
+            pass
+        logged = _current_ids()
+        span_context = handle.span.get_span_context()
+        seen = {
+            "recording": handle.span.is_recording(),
+            "context": (
+                span_context.trace_id,
+                span_context.span_id,
+                int(span_context.trace_flags),
+                span_context.trace_state.to_header(),
+                span_context.is_remote,
+            ),
+            "sent": sent,
+            "logged": logged,
+            "baggage": dict(baggage.get_all()),
+        }
+    finally:
+        tracing.end_server_span(handle, "/api/movies/{genre}", 200, None)
+    return seen
+
+
+@pytest.fixture(autouse=True)
+def log_ids() -> Iterator[None]:
+    from netflux_common.logging import set_trace_ids
+
+    set_trace_ids(_current_ids)
+    yield
+    set_trace_ids(None)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS.values(), ids=SAMPLERS.keys())
+@pytest.mark.parametrize("headers", HEADER_CASES.values(), ids=HEADER_CASES.keys())
+def test_a_request_traces_as_when_the_sdk_decides(
+    sampler: Sampler, headers: list[tuple[bytes, bytes]]
+) -> None:
+    for seed in range(8):  # under the ratio, roots on both sides of the bound
+        here = one_request(tracing_with(sampler, ScriptedIds(seed), decide_here=True), headers)
+        sdk = one_request(tracing_with(sampler, ScriptedIds(seed), decide_here=False), headers)
+        assert here == sdk
+
+
+def test_a_root_is_recorded_on_the_trace_id_it_was_decided_on() -> None:
+    """At a ratio, the SDK records a root span only on a trace id below the bound; were the
+    decision made on one id and the span started on another, the recorded spans' ids would fall
+    on both sides of it (and the rate would be the ratio squared)."""
+    ratio = 0.25
+    tracing = tracing_with(ParentBasedTraceIdRatio(ratio), RandomIdGenerator(), decide_here=True)
+    bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+    recorded: list[bool] = []
+    for _ in range(2000):
+        seen = one_request(tracing, [])
+        trace_id = seen["context"][0]  # type: ignore[index]
+        assert (trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < bound) == seen["recording"]
+        recorded.append(seen["recording"] is True)
+    assert 0.2 < sum(recorded) / len(recorded) < 0.3
+    assert tracing.provider.id_generator.next_trace_id is None  # type: ignore[attr-defined]
+
+
+def test_an_unsampled_request_builds_no_span_in_the_sdk() -> None:
+    exporter = InMemorySpanExporter()
+    tracing = tracing_with(DEFAULT_OFF, RandomIdGenerator(), decide_here=True)
+    tracing.provider.add_span_processor(SimpleSpanProcessor(exporter))
+    seen = one_request(tracing, [])
+    assert seen["recording"] is False
+    assert seen["logged"] is not None
+    assert exporter.get_finished_spans() == ()
+
+
+def test_a_call_outside_any_request_is_left_to_the_sdk() -> None:
+    """No current span: a root, which the root sampler decides (here: recorded)."""
+    tracing = tracing_with(DEFAULT_ON, RandomIdGenerator(), decide_here=True)
+    with tracing.client_call("GET", "http://m/api/movies", "/api/movies", {}) as call:
+        assert call.span is not None
+        assert call.span.is_recording()
+
+
+def test_baggage_set_inside_an_unsampled_request_still_travels() -> None:
+    tracing = tracing_with(DEFAULT_OFF, RandomIdGenerator(), decide_here=True)
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    handle = tracing.start_server_span(scope, "r")
+    assert handle is not None
+    token = context.attach(baggage.set_baggage("tenant", "blue"))
+    try:
+        sent: dict[str, str] = {}
+        with tracing.client_call("GET", "http://m/", "/", sent):
+            pass
+    finally:
+        context.detach(token)
+        tracing.end_server_span(handle, "/", 200, None)
+    assert sent["baggage"] == "tenant=blue"
+    assert sent["traceparent"].endswith("-02")  # random trace id, not sampled
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        ALWAYS_ON,  # not parent-based: a sampled parent's child could go unrecorded, and back
+        ALWAYS_OFF,
+        TraceIdRatioBased(0.5),
+        ParentBased(ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON),
+        ParentBased(ALWAYS_ON, local_parent_not_sampled=TraceIdRatioBased(0.5)),
+    ],
+    ids=lambda s: s.get_description(),
+)
+def test_other_samplers_are_left_to_the_sdk(sampler: Sampler) -> None:
+    ids = ChosenTraceIds(RandomIdGenerator())
+    provider = TracerProvider(sampler=sampler, id_generator=ids)
+    tracer = get_tracer("t", tracer_provider=provider)
+    assert HeadSampling.of(tracer, ids, get_global_textmap().fields) is None
+
+
+def test_other_propagators_and_a_disabled_sdk_are_left_to_the_sdk() -> None:
+    ids = ChosenTraceIds(RandomIdGenerator())
+    provider = TracerProvider(sampler=DEFAULT_ON, id_generator=ids)
+    tracer = get_tracer("t", tracer_provider=provider)
+    w3c = TraceContextTextMapPropagator()
+    assert HeadSampling.of(tracer, ids, w3c.fields) is not None
+    with_xray = CompositePropagator([w3c]).fields | {"x-amzn-trace-id"}
+    assert HeadSampling.of(tracer, ids, with_xray) is None
+    assert HeadSampling.of(tracer, ids, {"b3"}) is None
+    assert HeadSampling.of(NoOpTracer(), ids, w3c.fields) is None  # OTEL_SDK_DISABLED=true
+    other_ids = ChosenTraceIds(RandomIdGenerator())
+    assert HeadSampling.of(tracer, other_ids, w3c.fields) is None
