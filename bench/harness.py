@@ -1,13 +1,16 @@
 """`make bench`: both services against the floors F1 and F2, in one run, on loopback.
 
     python -m bench [--quick] [--no-scale] [--rounds N] [--duration S] [--warmup S]
+                    [--pairs N] [--pair-duration S]
 
 Starts a throwaway embedded PostgreSQL (the launcher of `make run`), both services exactly as
 their containers run them (console script, environment, one process each) and the floors of
 bench/floors.py; loads every target with wrk (1 thread, 32 connections) after a warm-up, in
 interleaved rounds so that drift of the machine hits every target alike, and reports medians.
-Ratios to F1/F2 are the median of the per-round ratios. Then it seeds 100,000 movies and
-measures again (scale mode). Writes bench/results.json and prints the table.
+Ratios to F1/F2 are the median of the per-round ratios. Then the settings' costs (tracing on,
+the request log line off, and a control that changes nothing), each in pairs of short runs beside
+its plain target (`measure_costs`). Then it seeds 100,000 movies and measures again (scale mode).
+Writes bench/results.json and prints the table.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import statistics
@@ -164,16 +168,21 @@ class Target:
 
 # The same services again with one setting changed, measured in the same interleaved rounds as
 # the plain ones: tracing on (exporting to a local OTLP sink, as to a sidecar collector), and the
-# per-request log line off. Their ratios to the plain targets are the settings' costs.
+# per-request log line off. Their ratios to the plain targets are the settings' costs. "again"
+# changes nothing: a second pair of processes whose ratio, ideally 1, is what this machine's noise
+# and the difference between two processes alone make of a ratio (the resolution of the others).
 VARIANTS = {
     "traced": "tracing on, every request sampled",
     "sampled": "tracing on, 10 % sampled",
     "nolog": "ACCESS_LOG=false",
+    "again": "the same again (control)",
 }
 SAMPLED_10 = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
 
 
 def variant_env(name: str, otlp_endpoint: str) -> dict[str, str]:
+    if name == "again":
+        return {}
     if name == "nolog":
         return {"ACCESS_LOG": "false"}
     tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint}
@@ -315,7 +324,9 @@ def postgres() -> Iterator[EmbeddedPostgres]:
     folder = Path(tempfile.mkdtemp(prefix="netflux-bench-pg-"))
     folder.chmod(0o755)  # the unprivileged server user must reach the data folder
     # Durable like production (fsync on): the PATCHes of the mixed run pay for their commits.
-    pg = EmbeddedPostgres(folder / "data", free_port())
+    # Ten services with pools of up to ten connections each, and the floor F2's: more than
+    # PostgreSQL's default of 100 (a refused connection would be a 503, not a measurement).
+    pg = EmbeddedPostgres(folder / "data", free_port(), max_connections=200)
     try:
         pg.init()
         pg.start()
@@ -406,38 +417,57 @@ def variant_targets(variants: dict[str, tuple[Proc, Proc]]) -> list[Target]:
     return targets
 
 
-def beside_their_base(targets: list[Target]) -> list[Target]:
-    """Each variant right after the target it repeats: a ratio of two runs seconds apart sees
-    the least of the machine's drift (identical pairs measured minutes apart differed by up to
-    20 % on a customer GET; seconds apart, ABBA, their medians by 5 %)."""
-    variants = [t for t in targets if t.variant_of is not None]
-    ordered: list[Target] = []
-    for target in targets:
-        if target.variant_of is None:
-            ordered += [target, *(v for v in variants if v.variant_of == target.key)]
-    return ordered + [v for v in variants if v not in ordered]
+def measure_costs(
+    wrk: str, variants: list[Target], bases: dict[str, Target], pairs: int, duration: float
+) -> dict[str, Any]:
+    """Each setting's cost: its target and the plain one run in turns, `pairs` times, every other
+    pair the other way round (ABBA), and the ratio of each pair (CPU per request, throughput).
 
-
-def variant_costs(summary: dict[str, dict[str, Any]], targets: list[Target]) -> dict[str, Any]:
-    """Per variant target: throughput and CPU per request relative to its plain target (median
-    of the per-round ratios)."""
+    Short runs side by side rather than a place in the long rounds: this machine's speed drifts
+    by the second (one process's CPU per request moved 15 % between two 8 s runs), so only
+    adjacent runs compare, and many pairs are needed. Reported: the median of the pair ratios
+    and a bootstrap 90 % interval of it; the control (`again`) shows what the noise makes of a
+    ratio that is 1.
+    """
     costs: dict[str, Any] = {}
-    for target in targets:
-        if target.variant_of is None or target.variant_of not in summary:
-            continue
-        mine, base = summary[target.key]["rounds"], summary[target.variant_of]["rounds"]
-        rps = statistics.median(m["rps"] / b["rps"] for m, b in zip(mine, base, strict=True))
-        cpu = statistics.median(
-            m["cpu_ms_per_request"] / b["cpu_ms_per_request"]
-            for m, b in zip(mine, base, strict=True)
-        )
-        costs[target.key] = {
-            "label": target.label,
-            "rps_ratio": rps,
-            "throughput_loss_pct": 100 * (1 - rps),
-            "cpu_per_request_ratio": cpu,
+    for variant in variants:
+        base = bases[variant.variant_of or ""]
+        say(f"cost of {variant.label}: {pairs} pairs of {duration:g} s runs")
+        run_wrk(wrk, variant, 1)  # warm-up
+        cpu: list[float] = []
+        rps: list[float] = []
+        for n in range(pairs):
+            first, second = (base, variant) if n % 2 == 0 else (variant, base)
+            a, b = run_wrk(wrk, first, duration), run_wrk(wrk, second, duration)
+            mine, plain = (b, a) if n % 2 == 0 else (a, b)
+            if mine["errors"] or plain["errors"]:
+                raise SystemExit(f"errors while measuring {variant.label}: see {OUT}/*.log")
+            cpu.append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
+            rps.append(mine["rps"] / plain["rps"])
+        low, high = median_interval(cpu)
+        costs[variant.key] = {
+            "label": variant.label,
+            "rps_ratio": statistics.median(rps),
+            "throughput_loss_pct": 100 * (1 - statistics.median(rps)),
+            "cpu_per_request_ratio": statistics.median(cpu),
+            "cpu_per_request_ratio_90": [low, high],
+            "cpu_per_request_ratio_pairs": cpu,
         }
+        say(
+            f"{variant.label}: CPU per request x{statistics.median(cpu):.3f} "
+            f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{statistics.median(rps):.3f}"
+        )
     return costs
+
+
+def median_interval(values: list[float], level: float = 0.9) -> tuple[float, float]:
+    """A bootstrap interval of the median (percentile method; fixed seed: reruns agree)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    draw = random.Random(0)  # noqa: S311 - resampling, not secrets
+    medians = sorted(statistics.median(draw.choices(values, k=len(values))) for _ in range(2000))
+    cut = round(len(medians) * (1 - level) / 2)
+    return medians[cut], medians[-cut - 1]
 
 
 def build_targets(
@@ -503,10 +533,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=float, default=4)
     parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument(
+        "--pairs", type=int, default=16, help="runs of each setting beside the plain target"
+    )
+    parser.add_argument("--pair-duration", type=float, default=2)
     parser.add_argument("--output", type=Path, default=BENCH / "results.json")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 2, 1
+        args.rounds, args.duration, args.warmup, args.pair_duration = 1, 2, 1, 2
     return args
 
 
@@ -550,6 +584,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "rounds": args.rounds,
             "duration_s": args.duration,
             "warmup_s": args.warmup,
+            "cost_pairs": 1 if args.quick else args.pairs,
+            "cost_pair_duration_s": args.pair_duration,
             "customers": CUSTOMERS,
         },
     }
@@ -603,12 +639,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 procs.append(f1)
                 wait_ready(f1, "/")
                 targets = build_targets(movie, customer, f1, f2, body.headers.get("etag"))
-                if mode == "small":  # the settings' costs do not depend on the catalogue's size
-                    extra = variant_targets(variants)
-                    targets += [t for t in extra if t.variant_of == "customer" or not args.quick]
                 if args.quick:  # the smoke keeps to its time budget; liveness is a reference only
                     targets = [t for t in targets if t.key != "liveness"]
-                targets = beside_their_base(targets)
                 say(f"--- {mode}: {len(targets)} targets, {args.rounds} x {args.duration:g} s")
                 summary = measure(wrk, targets, args.rounds, args.duration, args.warmup)
                 rss = {p.name: p.rss_mb() for p in (movie, customer)}
@@ -616,14 +648,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f1.stop()
                 procs.remove(f1)
                 print(f"\n{mode} catalogue:\n{table(summary, rss)}\n", flush=True)
-                if costs := variant_costs(summary, targets):
+                if mode == "small":  # the settings' costs do not depend on the catalogue's size
+                    extra = variant_targets(variants)
+                    if args.quick:
+                        extra = [t for t in extra if t.variant_of == "customer"]
+                    bases = {t.key: t for t in targets}
+                    pairs = 1 if args.quick else args.pairs
+                    costs = measure_costs(wrk, extra, bases, pairs, args.pair_duration)
                     results["settings_costs"] = costs
-                    for cost in costs.values():
-                        say(
-                            f"{cost['label']}: throughput x{cost['rps_ratio']:.3f} "
-                            f"({cost['throughput_loss_pct']:+.1f} % lost), "
-                            f"CPU per request x{cost['cpu_per_request_ratio']:.3f}"
-                        )
         finally:
             for proc in reversed(procs):
                 proc.stop()

@@ -78,6 +78,7 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int
     throwaway: bool = False  # fsync off: only for test clusters that die with the run
+    max_connections: int = 100  # PostgreSQL's default
     bindir: Path = field(default_factory=find_bindir)
 
     def __post_init__(self) -> None:
@@ -143,6 +144,7 @@ class EmbeddedPostgres:
         if self.is_running():  # left over from a run that was killed: restart on our port
             self.stop()
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        options += f" -c max_connections={self.max_connections}"
         if self.throwaway:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         proc = self._run(
