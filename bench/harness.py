@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
-import random
 import shutil
 import signal
 import statistics
@@ -425,49 +425,60 @@ def measure_costs(
 
     Short runs side by side rather than a place in the long rounds: this machine's speed drifts
     by the second (one process's CPU per request moved 15 % between two 8 s runs), so only
-    adjacent runs compare, and many pairs are needed. Reported: the median of the pair ratios
-    and a bootstrap 90 % interval of it; the control (`again`) shows what the noise makes of a
-    ratio that is 1.
+    adjacent runs compare, and many pairs are needed. The settings take turns pair by pair, so
+    the control (`again`, which changes nothing) sees the same stretch of the machine's drift as
+    the others: its spread is what the noise makes of a ratio that is 1. Reported: the median of
+    the pair ratios and a distribution-free 90 % interval of it.
     """
-    costs: dict[str, Any] = {}
     for variant in variants:
-        base = bases[variant.variant_of or ""]
-        say(f"cost of {variant.label}: {pairs} pairs of {duration:g} s runs")
         run_wrk(wrk, variant, 1)  # warm-up
-        cpu: list[float] = []
-        rps: list[float] = []
-        for n in range(pairs):
+    say(f"settings' costs: {len(variants)} settings x {pairs} pairs of {duration:g} s runs")
+    cpu: dict[str, list[float]] = {v.key: [] for v in variants}
+    rps: dict[str, list[float]] = {v.key: [] for v in variants}
+    for n in range(pairs):
+        for variant in variants:
+            base = bases[variant.variant_of or ""]
             first, second = (base, variant) if n % 2 == 0 else (variant, base)
             a, b = run_wrk(wrk, first, duration), run_wrk(wrk, second, duration)
             mine, plain = (b, a) if n % 2 == 0 else (a, b)
             if mine["errors"] or plain["errors"]:
                 raise SystemExit(f"errors while measuring {variant.label}: see {OUT}/*.log")
-            cpu.append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
-            rps.append(mine["rps"] / plain["rps"])
-        low, high = median_interval(cpu)
+            cpu[variant.key].append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
+            rps[variant.key].append(mine["rps"] / plain["rps"])
+    costs: dict[str, Any] = {}
+    for variant in variants:
+        ratios = cpu[variant.key]
+        low, high = median_interval(ratios)
+        throughput = statistics.median(rps[variant.key])
         costs[variant.key] = {
             "label": variant.label,
-            "rps_ratio": statistics.median(rps),
-            "throughput_loss_pct": 100 * (1 - statistics.median(rps)),
-            "cpu_per_request_ratio": statistics.median(cpu),
+            "rps_ratio": throughput,
+            "throughput_loss_pct": 100 * (1 - throughput),
+            "cpu_per_request_ratio": statistics.median(ratios),
             "cpu_per_request_ratio_90": [low, high],
-            "cpu_per_request_ratio_pairs": cpu,
+            "cpu_per_request_ratio_pairs": ratios,
         }
         say(
-            f"{variant.label}: CPU per request x{statistics.median(cpu):.3f} "
-            f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{statistics.median(rps):.3f}"
+            f"{variant.label}: CPU per request x{statistics.median(ratios):.3f} "
+            f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{throughput:.3f}"
         )
     return costs
 
 
 def median_interval(values: list[float], level: float = 0.9) -> tuple[float, float]:
-    """A bootstrap interval of the median (percentile method; fixed seed: reruns agree)."""
-    if len(values) < 2:
-        return values[0], values[0]
-    draw = random.Random(0)  # noqa: S311 - resampling, not secrets
-    medians = sorted(statistics.median(draw.choices(values, k=len(values))) for _ in range(2000))
-    cut = round(len(medians) * (1 - level) / 2)
-    return medians[cut], medians[-cut - 1]
+    """An interval holding the median with at least `level` confidence, from order statistics:
+    the k-th smallest and k-th largest value, k as large as the binomial distribution allows
+    (no assumption about the ratios' distribution). Below 5 values it is their whole range."""
+    ordered = sorted(values)
+    n = len(ordered)
+    k = 0  # values left out at each end
+    while k + 1 <= n // 2:
+        # The median lies outside [x(k+2), x(n-k-1)] with probability 2 * P(Binomial(n, 1/2) <= k)
+        outside = 2 * sum(math.comb(n, i) for i in range(k + 2)) / 2**n
+        if outside > 1 - level:
+            break
+        k += 1
+    return ordered[k], ordered[n - 1 - k]
 
 
 def build_targets(

@@ -133,6 +133,7 @@ def unfreezes() -> Iterator[None]:
     """`serve` freezes the collector's objects, the test process's too: thawed afterwards."""
     yield
     gc.unfreeze()
+    gc.enable()
 
 
 @pytest.mark.usefixtures("unfreezes")
@@ -154,13 +155,15 @@ def test_serve_keeps_idle_connections_longer_than_the_alb_and_trusts_only_its_pr
 def test_serve_freezes_what_start_up_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     """Out of the collector's full passes (see `serve`), and no start-up garbage frozen with it."""
     gc.unfreeze()
+    app, settings = FastAPI(), ServiceSettings()
+    frozen: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: frozen.append(gc.get_freeze_count()))
+    gc.disable()  # no collection of its own frees the cycle before `serve` does
     garbage = Cycle()
     gone = weakref.ref(garbage)
     del garbage  # only the collector frees it
-    frozen: list[int] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **_: frozen.append(gc.get_freeze_count()))
 
-    serve(FastAPI(), ServiceSettings())
+    serve(app, settings)
 
     assert frozen[0] > 1000  # the app, its routes, the modules: the objects start-up left
     assert gone() is None

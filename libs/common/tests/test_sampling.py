@@ -6,6 +6,7 @@ decide, it leaves the span to the SDK."""
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -30,6 +31,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import NoOpTracer, get_tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from netflux_common import sampling
 from netflux_common.sampling import ChosenTraceIds, HeadSampling
 from netflux_common.tracing import Tracing, _current_ids
 
@@ -148,9 +150,53 @@ def test_a_request_traces_as_when_the_sdk_decides(
     sampler: Sampler, headers: list[tuple[bytes, bytes]]
 ) -> None:
     for seed in range(8):  # under the ratio, roots on both sides of the bound
-        here = one_request(tracing_with(sampler, ScriptedIds(seed), decide_here=True), headers)
+        decided_here = tracing_with(sampler, ScriptedIds(seed), decide_here=True)
+        here = one_request(decided_here, headers)
         sdk = one_request(tracing_with(sampler, ScriptedIds(seed), decide_here=False), headers)
         assert here == sdk
+        assert decided_here.provider.id_generator.next_trace_id is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [HEADER_CASES[case] for case in ("no trace context", "unsampled parent", "version ff")],
+    ids=["no trace context", "unsampled parent", "an ignored traceparent"],
+)
+def test_a_request_not_recorded_never_reaches_the_sdks_tracer(
+    headers: list[tuple[bytes, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of deciding here: neither the request's span nor its call's goes through
+    `Tracer.start_span` (nor the propagators' `extract`)."""
+    tracing = tracing_with(DEFAULT_OFF, RandomIdGenerator(), decide_here=True)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the SDK was asked")
+
+    monkeypatch.setattr(tracing._tracer, "start_span", refused)
+    monkeypatch.setattr(tracing, "_extract", refused)
+    seen = one_request(tracing, headers)
+    assert seen["recording"] is False
+    flags = int(seen["sent"]["traceparent"][-2:], 16)  # type: ignore[index]
+    assert not flags & 0x01  # the call carries the decision: not sampled
+
+
+def test_the_traceparent_pattern_is_the_sdks() -> None:
+    """Copied, not imported (the SDK's is a private attribute): an SDK upgrade that changes how
+    it reads `traceparent` must show here."""
+    sdk = TraceContextTextMapPropagator._TRACEPARENT_HEADER_FORMAT
+    assert sampling._TRACEPARENT.pattern == sdk
+
+
+def test_a_chosen_trace_id_belongs_to_the_thread_that_chose_it() -> None:
+    ids = ChosenTraceIds(ScriptedIds(0))
+    ids.next_trace_id = 42
+    elsewhere: list[int] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(ids.generate_trace_id()))
+    worker.start()
+    worker.join()
+    assert elsewhere[0] != 42
+    assert ids.generate_trace_id() == 42
+    assert ids.next_trace_id is None
 
 
 def test_a_root_is_recorded_on_the_trace_id_it_was_decided_on() -> None:
@@ -220,6 +266,17 @@ def test_other_samplers_are_left_to_the_sdk(sampler: Sampler) -> None:
     ids = ChosenTraceIds(RandomIdGenerator())
     provider = TracerProvider(sampler=sampler, id_generator=ids)
     tracer = get_tracer("t", tracer_provider=provider)
+    assert HeadSampling.of(tracer, ids, get_global_textmap().fields) is None
+
+
+@pytest.mark.parametrize("order", ["baggage,tracecontext", "tracecontext,baggage,b3"])
+def test_propagators_in_another_order_are_left_to_the_sdk(
+    order: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Baggage first, the SDK extracts onto the current context, not an empty one."""
+    monkeypatch.setenv("OTEL_PROPAGATORS", order)
+    ids = ChosenTraceIds(RandomIdGenerator())
+    tracer = get_tracer("t", tracer_provider=TracerProvider(sampler=DEFAULT_ON, id_generator=ids))
     assert HeadSampling.of(tracer, ids, get_global_textmap().fields) is None
 
 

@@ -2,18 +2,22 @@
 
 At the sampling the AWS tasks use (a tenth), nine requests in ten are not recorded, and for them
 the SDK's `Tracer.start_span` with the propagators' `extract` was most of what tracing cost:
-~18 us a request in a loop, CPU x1.07 of a movie page served from memory (docs/performance.md).
+30-40 us a request in a loop for the server span, the log line's ids and the movie-service call's
+span and headers (docs/performance.md).
+
 For the configuration the services run with, a parent-based sampler with the specification's
 delegates over an always-on, always-off or trace-id-ratio root, and the W3C propagators, the
 decision needs only the `traceparent` header and a trace id. `HeadSampling` makes it and builds
-the non-recording span itself (~4 us); a span to record, a request carrying `tracestate` or
-`baggage`, and any other configuration go to the SDK as before. Tests hold its decisions, ids,
-flags and headers to the SDK's own over the header cases (tests/test_sampling.py).
+the non-recording span itself (14-16 us for the same loop); a span to record, a request carrying
+`tracestate` or `baggage`, and any other configuration go to the SDK as before. Tests hold its
+decisions, ids, flags and headers to the SDK's own over the header cases (tests/test_sampling.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Iterable
 
 from opentelemetry.context import Context
@@ -39,10 +43,12 @@ _PARENT_BASED = re.compile(
 # `traceparent` as the SDK's TraceContextTextMapPropagator reads it (version, trace id, parent
 # span id, flags, and what a later version may append).
 _TRACEPARENT = re.compile(
-    r"^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?[ \t]*$"
+    "^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?[ \t]*$"
 )
 # The W3C propagators' headers (OTEL_PROPAGATORS's default, `tracecontext,baggage`).
 W3C_FIELDS = frozenset({"traceparent", "tracestate", "baggage"})
+_W3C_ORDER = "tracecontext,baggage"
+_W3C_ORDERS = frozenset({_W3C_ORDER, "tracecontext"})
 _TRACEPARENT_KEY = b"traceparent"
 _TO_SDK = frozenset({b"tracestate", b"baggage"})  # parsed only by the SDK's propagators
 _ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
@@ -54,7 +60,16 @@ class ChosenTraceIds(IdGenerator):
 
     def __init__(self, ids: IdGenerator) -> None:
         self.ids = ids
-        self.next_trace_id: int | None = None
+        # Per thread: chosen and used on one thread, with no other span started in between.
+        self._chosen = threading.local()
+
+    @property
+    def next_trace_id(self) -> int | None:
+        return getattr(self._chosen, "trace_id", None)
+
+    @next_trace_id.setter
+    def next_trace_id(self, trace_id: int | None) -> None:
+        self._chosen.trace_id = trace_id
 
     def generate_trace_id(self) -> int:
         chosen, self.next_trace_id = self.next_trace_id, None
@@ -86,6 +101,10 @@ class HeadSampling:
         propagators (by the headers they use) are the ones this class decides for."""
         fields = set(propagator_fields)
         if "traceparent" not in fields or not fields <= W3C_FIELDS:
+            return None
+        # In this order the extracted context starts empty, as `server` builds it (baggage first,
+        # the SDK would start from the current one).
+        if os.environ.get("OTEL_PROPAGATORS", _W3C_ORDER).replace(" ", "") not in _W3C_ORDERS:
             return None
         # Not the SDK's tracer: OTEL_SDK_DISABLED=true, whose spans carry no ids at all.
         if type(tracer) is not SdkTracer or tracer.id_generator is not ids:
@@ -134,6 +153,11 @@ class HeadSampling:
             SpanContext(trace_id, self._ids.generate_span_id(), False, TraceFlags(own_flags))
         )
         return span, set_span_in_context(span, Context())
+
+    def forget(self) -> None:
+        """Drop a trace id chosen by `server` that the SDK did not use (it generates none when
+        it finds a parent after all, or when the tracer is disabled)."""
+        self._ids.next_trace_id = None
 
     def child(self, parent: Span) -> Span | None:
         """A span under `parent` (the current one) when not recorded; None for the SDK to build."""

@@ -123,7 +123,9 @@ class Tracing:
         self.provider = provider
         self._tracer = trace.get_tracer("netflux.http", tracer_provider=provider)
         self.head_sampling = (
-            HeadSampling.of(self._tracer, ids, get_global_textmap().fields) if ids else None
+            HeadSampling.of(self._tracer, ids, get_global_textmap().fields)
+            if ids is not None
+            else None
         )
         self._current_span = trace.get_current_span
         self._extract = extract
@@ -174,16 +176,20 @@ class Tracing:
             span, context = unsampled
             return ServerSpan(span, method, self._attach(context))
         parent = self._extract(scope["headers"], getter=_ASGI_HEADERS)
-        span = self._tracer.start_span(
-            method,
-            context=parent,
-            kind=self._server,
-            attributes={
-                "http.request.method": method,
-                "url.path": path,
-                "netflux.request_id": request_id,
-            },
-        )
+        try:
+            span = self._tracer.start_span(
+                method,
+                context=parent,
+                kind=self._server,
+                attributes={
+                    "http.request.method": method,
+                    "url.path": path,
+                    "netflux.request_id": request_id,
+                },
+            )
+        finally:
+            if self.head_sampling is not None:
+                self.head_sampling.forget()
         token = self._attach(self._in_context(span, parent))
         return ServerSpan(span, method, token)
 
