@@ -17,21 +17,25 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import (
     NonRecordingSpan,
     Span,
     SpanContext,
+    SpanKind,
     TraceFlags,
     Tracer,
     set_span_in_context,
 )
+from opentelemetry.util.types import AnyValue
+
+from netflux_common.spans import RecordedSpan, SpanShared
 
 # ParentBased's own description when its delegates are the specification's defaults (follow a
 # parent's decision, local or remote); group 1 names the root sampler, group 2 a ratio's rate.
@@ -54,50 +58,23 @@ _TO_SDK = frozenset({b"tracestate", b"baggage"})  # parsed only by the SDK's pro
 _ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
 
 
-class ChosenTraceIds(IdGenerator):
-    """The provider's id generator, except that the next trace id may be chosen beforehand: the
-    one a root span's sampling decision was made on, when the SDK then records that span."""
-
-    def __init__(self, ids: IdGenerator) -> None:
-        self.ids = ids
-        # Per thread: chosen and used on one thread, with no other span started in between.
-        self._chosen = threading.local()
-
-    @property
-    def next_trace_id(self) -> int | None:
-        return getattr(self._chosen, "trace_id", None)
-
-    @next_trace_id.setter
-    def next_trace_id(self, trace_id: int | None) -> None:
-        self._chosen.trace_id = trace_id
-
-    def generate_trace_id(self) -> int:
-        chosen, self.next_trace_id = self.next_trace_id, None
-        return chosen if chosen is not None else self.ids.generate_trace_id()
-
-    def generate_span_id(self) -> int:
-        return self.ids.generate_span_id()
-
-    def is_trace_id_random(self) -> bool:
-        return self.ids.is_trace_id_random()
-
-
 class HeadSampling:
-    """Decides, for the configuration described above, whether a span is recorded; returns the
-    span when it is not, None when the SDK is to build it."""
+    """Starts the spans of one tracer provider configured as described above: a span the sampler
+    would not record as the API's `NonRecordingSpan`, one it would as a `RecordedSpan`; None
+    where the SDK is to start it (a request with `tracestate` or `baggage`, the child of a span
+    the SDK started)."""
 
-    __slots__ = ("_bound", "_ids", "_random_flag")
+    __slots__ = ("_bound", "_ids", "_random_flag", "_shared")
 
-    def __init__(self, root_bound: int, ids: ChosenTraceIds) -> None:
+    def __init__(self, root_bound: int, ids: IdGenerator, shared: SpanShared) -> None:
         self._bound = root_bound  # a root span is sampled when its trace id's low 64 bits are below
         self._ids = ids
         self._random_flag = TraceFlags.RANDOM_TRACE_ID if ids.is_trace_id_random() else 0
+        self._shared = shared
 
     @classmethod
-    def of(
-        cls, tracer: Tracer, ids: ChosenTraceIds, propagator_fields: Iterable[str]
-    ) -> HeadSampling | None:
-        """For a tracer whose provider was built with `ids`; None unless its sampler and the
+    def of(cls, tracer: Tracer, propagator_fields: Iterable[str]) -> HeadSampling | None:
+        """For the SDK tracer `tracer` (any of its provider's); None unless its sampler and the
         propagators (by the headers they use) are the ones this class decides for."""
         fields = set(propagator_fields)
         if "traceparent" not in fields or not fields <= W3C_FIELDS:
@@ -107,7 +84,7 @@ class HeadSampling:
         if os.environ.get("OTEL_PROPAGATORS", _W3C_ORDER).replace(" ", "") not in _W3C_ORDERS:
             return None
         # Not the SDK's tracer: OTEL_SDK_DISABLED=true, whose spans carry no ids at all.
-        if type(tracer) is not SdkTracer or tracer.id_generator is not ids:
+        if type(tracer) is not SdkTracer:
             return None
         sampler = tracer.sampler
         # ParentBased, or a subclass that only presets the root (the SDK's ParentBasedTraceIdRatio)
@@ -125,12 +102,21 @@ class HeadSampling:
             bound = TraceIdRatioBased.get_bound_for_rate(float(rate))
         else:
             bound = TraceIdRatioBased.TRACE_ID_LIMIT + 1 if root == "AlwaysOnSampler" else 0
-        return cls(bound, ids)
+        # The provider's span limits: a private attribute of the SDK's tracer (1.45), which
+        # tests/test_spans.py reads back through spans exported with limits set.
+        limits = tracer._span_limits
+        shared = SpanShared(tracer.span_processor, tracer.resource, limits)
+        return cls(bound, tracer.id_generator, shared)
 
-    def server(self, headers: Iterable[tuple[bytes, bytes]]) -> tuple[Span, Context] | None:
-        """A request's span and the context it runs in, when not recorded; None when the SDK is to
-        extract the caller's context and start the span (for a root span, on the trace id decided
-        here, so the SDK's decision is this one)."""
+    def server(
+        self,
+        headers: Iterable[tuple[bytes, bytes]],
+        scope: InstrumentationScope,
+        name: str,
+        attributes: Mapping[str, AnyValue],
+    ) -> tuple[Span, Context] | None:
+        """A request's span, started, and the context it runs in; None when the SDK is to
+        extract the caller's context and start the span."""
         traceparent = None
         for key, value in headers:
             if key == _TRACEPARENT_KEY:
@@ -138,29 +124,35 @@ class HeadSampling:
                     traceparent = value
             elif key in _TO_SDK:
                 return None
-        if traceparent is not None and (parent := _remote_parent(traceparent)) is not None:
-            trace_id, flags = parent
-            if flags & TraceFlags.SAMPLED:
-                return None
+        parent = None
+        if traceparent is not None and (found := _remote_parent(traceparent)) is not None:
+            trace_id, span_id, flags = found
+            recorded = bool(flags & TraceFlags.SAMPLED)
             own_flags = flags & TraceFlags.RANDOM_TRACE_ID
+            if recorded:
+                parent = SpanContext(trace_id, span_id, True, TraceFlags(flags))
         else:  # no parent, or one the propagator would ignore: a root span
             trace_id = self._ids.generate_trace_id()
-            if trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self._bound:
-                self._ids.next_trace_id = trace_id
-                return None
+            recorded = trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self._bound
             own_flags = self._random_flag
-        span = NonRecordingSpan(
-            SpanContext(trace_id, self._ids.generate_span_id(), False, TraceFlags(own_flags))
+        context = SpanContext(
+            trace_id,
+            self._ids.generate_span_id(),
+            False,
+            TraceFlags(own_flags | TraceFlags.SAMPLED if recorded else own_flags),
+        )
+        if not recorded:
+            span: Span = NonRecordingSpan(context)
+            return span, set_span_in_context(span, Context())
+        # What the SDK's processors get as the parent context: the caller's, as extracted.
+        extracted = Context() if parent is None else set_span_in_context(NonRecordingSpan(parent))
+        span = RecordedSpan(
+            name, context, parent, SpanKind.SERVER, attributes, self._shared, scope, extracted
         )
         return span, set_span_in_context(span, Context())
 
-    def forget(self) -> None:
-        """Drop a trace id chosen by `server` that the SDK did not use (it generates none when
-        it finds a parent after all, or when the tracer is disabled)."""
-        self._ids.next_trace_id = None
-
-    def child(self, parent: Span) -> Span | None:
-        """A span under `parent` (the current one) when not recorded; None for the SDK to build."""
+    def unrecorded_child(self, parent: Span) -> Span | None:
+        """A span under `parent` (the current one) when the sampler would not record it."""
         context = parent.get_span_context()
         if parent.is_recording() or not context.is_valid or context.trace_flags.sampled:
             return None
@@ -170,9 +162,31 @@ class HeadSampling:
         )
         return NonRecordingSpan(own)
 
+    def recorded_child(
+        self,
+        parent: Span,
+        scope: InstrumentationScope,
+        name: str,
+        kind: SpanKind,
+        attributes: Mapping[str, AnyValue],
+    ) -> Span | None:
+        """A span under `parent`, started, when `parent` is one of these recorded spans; None for
+        the SDK to start (under a span the SDK started, or one that has ended)."""
+        if not isinstance(parent, RecordedSpan) or not parent.is_recording():
+            return None
+        context = parent.get_span_context()
+        # Parent-based on a sampled local parent: recorded, in the parent's trace state.
+        flags = TraceFlags(TraceFlags.SAMPLED | context.trace_flags & TraceFlags.RANDOM_TRACE_ID)
+        own = SpanContext(
+            context.trace_id, self._ids.generate_span_id(), False, flags, context.trace_state
+        )
+        # The parent context the SDK's processors get is the one passed to `start_span`: none.
+        return RecordedSpan(name, own, context, kind, attributes, self._shared, scope, None)
 
-def _remote_parent(header: bytes) -> tuple[int, int] | None:
-    """(trace id, flags) of a `traceparent` value, or None where the propagator ignores it."""
+
+def _remote_parent(header: bytes) -> tuple[int, int, int] | None:
+    """(trace id, span id, flags) of a `traceparent` value, or None where the propagator
+    ignores it."""
     match = _TRACEPARENT.search(header.decode("latin-1"))
     if match is None:
         return None
@@ -181,4 +195,4 @@ def _remote_parent(header: bytes) -> tuple[int, int] | None:
         return None
     if version == "00" and rest:
         return None
-    return int(trace_id, 16), int(flags, 16)
+    return int(trace_id, 16), int(span_id, 16), int(flags, 16)

@@ -35,12 +35,14 @@ from netflux_common.logging import set_trace_ids
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Span, StatusCode
+    from opentelemetry.util.types import AnyValue
     from sqlalchemy.ext.asyncio import AsyncEngine
     from starlette.types import Scope
 
-    from netflux_common.sampling import ChosenTraceIds
 
 log = logging.getLogger(__name__)
+
+HTTP_SCOPE, SQL_SCOPE = "netflux.http", "netflux.sql"  # the spans' instrumentation scopes
 
 
 def traces_endpoint(base: str) -> str:
@@ -112,21 +114,21 @@ class ClientCall:
 class Tracing:
     """The tracing of one service app; build it with `Tracing.start` (None while tracing is off)."""
 
-    def __init__(self, provider: TracerProvider, ids: ChosenTraceIds | None = None) -> None:
+    def __init__(self, provider: TracerProvider, *, decide_here: bool = True) -> None:
+        """`decide_here=False` leaves every span to the SDK (the tests' reference)."""
         # Bound once here, not imported per request: an import statement in the request path
         # showed as self time of its own in the profile.
         from opentelemetry import context, trace
         from opentelemetry.propagate import extract, get_global_textmap, inject
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
         from netflux_common.sampling import HeadSampling
 
         self.provider = provider
-        self._tracer = trace.get_tracer("netflux.http", tracer_provider=provider)
-        self.head_sampling = (
-            HeadSampling.of(self._tracer, ids, get_global_textmap().fields)
-            if ids is not None
-            else None
-        )
+        self._tracer = trace.get_tracer(HTTP_SCOPE, tracer_provider=provider)
+        self._scope = InstrumentationScope(HTTP_SCOPE)  # what the SDK's tracer names its spans
+        fields = get_global_textmap().fields
+        self.head_sampling = HeadSampling.of(self._tracer, fields) if decide_here else None
         self._current_span = trace.get_current_span
         self._extract = extract
         self._attach, self._detach = context.attach, context.detach
@@ -142,20 +144,15 @@ class Tracing:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
-        from netflux_common.sampling import ChosenTraceIds
         from netflux_common.span_exporter import WireSpanExporter
 
-        ids = ChosenTraceIds(RandomIdGenerator())
-        provider = TracerProvider(
-            resource=Resource.create({"service.name": service_name}), id_generator=ids
-        )
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         exporter = WireSpanExporter(endpoint=traces_endpoint(otlp_endpoint))
         provider.add_span_processor(BatchSpanProcessor(exporter))
         set_trace_ids(_current_ids)
         log.info("tracing on: OTLP/HTTP to %s", traces_endpoint(otlp_endpoint))
-        return cls(provider, ids)
+        return cls(provider)
 
     def start_server_span(self, scope: Scope, request_id: str) -> ServerSpan | None:
         """The span of one incoming request, continuing the caller's trace (`traceparent`) and
@@ -170,26 +167,20 @@ class Tracing:
         if path.startswith(ACTUATOR_PREFIX):
             return None
         method: str = scope["method"]
+        attributes: dict[str, AnyValue] = {
+            "http.request.method": method,
+            "url.path": path,
+            "netflux.request_id": request_id,
+        }
         if self.head_sampling is not None and (
-            unsampled := self.head_sampling.server(scope["headers"])
+            started := self.head_sampling.server(scope["headers"], self._scope, method, attributes)
         ):
-            span, context = unsampled
+            span, context = started
             return ServerSpan(span, method, self._attach(context))
         parent = self._extract(scope["headers"], getter=_ASGI_HEADERS)
-        try:
-            span = self._tracer.start_span(
-                method,
-                context=parent,
-                kind=self._server,
-                attributes={
-                    "http.request.method": method,
-                    "url.path": path,
-                    "netflux.request_id": request_id,
-                },
-            )
-        finally:
-            if self.head_sampling is not None:
-                self.head_sampling.forget()
+        span = self._tracer.start_span(
+            method, context=parent, kind=self._server, attributes=attributes
+        )
         token = self._attach(self._in_context(span, parent))
         return ServerSpan(span, method, token)
 
@@ -217,10 +208,13 @@ class Tracing:
         its engine tracer also listens to every pool checkout and checkin (for a metric this app
         does not use): in the profile that was as much CPU as the statement spans themselves.
         """
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
         from opentelemetry.trace import SpanKind, StatusCode, get_current_span, get_tracer
         from sqlalchemy import event
 
-        tracer = get_tracer("netflux.sql", tracer_provider=self.provider)
+        tracer = get_tracer(SQL_SCOPE, tracer_provider=self.provider)
+        sql_scope = InstrumentationScope(SQL_SCOPE)
+        head_sampling = self.head_sampling
         url = engine.url
         common: dict[str, str | int] = {
             "db.system": "postgresql",
@@ -231,7 +225,8 @@ class Tracing:
         name = f" {url.database}" if url.database else ""
 
         def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if not get_current_span().is_recording():
+            current = get_current_span()
+            if not current.is_recording():
                 # Outside a recorded request span: an unsampled request (the same sampler would
                 # not sample its statements either: parent-based by the parent, ratio by the
                 # same trace id), or no request at all, like the health probes' `SELECT 1`
@@ -239,11 +234,20 @@ class Tracing:
                 return
             context = args[1]
             operation = statement.lstrip().split(None, 1)[0].upper() if statement else "SQL"
-            context._netflux_span = tracer.start_span(
-                operation + name,
-                kind=SpanKind.CLIENT,
-                attributes={**common, "db.statement": statement, "db.operation": operation},
-            )
+            span_name = operation + name
+            attributes: dict[str, AnyValue] = {
+                **common,
+                "db.statement": statement,
+                "db.operation": operation,
+            }
+            span = None
+            if head_sampling is not None:
+                span = head_sampling.recorded_child(
+                    current, sql_scope, span_name, SpanKind.CLIENT, attributes
+                )
+            if span is None:
+                span = tracer.start_span(span_name, kind=SpanKind.CLIENT, attributes=attributes)
+            context._netflux_span = span
 
         def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             if (span := getattr(args[1], "_netflux_span", None)) is not None:
@@ -271,23 +275,25 @@ class Tracing:
         trace config runs aiohttp's tracing hooks on every call and rebuilds the URL's
         attributes each time, several per cent of a customer GET while unsampled.
         """
-        if self.head_sampling is not None and (
-            span := self.head_sampling.child(self._current_span())
-        ):
+        head_sampling = self.head_sampling
+        parent = self._current_span()
+        if head_sampling is not None and (span := head_sampling.unrecorded_child(parent)):
             self._inject(headers, context=self._in_context(span))
             return ClientCall(span)
         parsed = urlsplit(url)
-        span = self._tracer.start_span(
-            f"{method} {template}",  # the template, not the URL: bounded, as trace views group
-            kind=self._client,
-            attributes={
-                "http.request.method": method,
-                "url.full": url,
-                "url.template": template,
-                "server.address": parsed.hostname or "",
-                "server.port": parsed.port or (443 if parsed.scheme == "https" else 80),
-            },
-        )
+        name = f"{method} {template}"  # the template, not the URL: bounded, as trace views group
+        attributes: dict[str, AnyValue] = {
+            "http.request.method": method,
+            "url.full": url,
+            "url.template": template,
+            "server.address": parsed.hostname or "",
+            "server.port": parsed.port or (443 if parsed.scheme == "https" else 80),
+        }
+        span = None
+        if head_sampling is not None:
+            span = head_sampling.recorded_child(parent, self._scope, name, self._client, attributes)
+        if span is None:
+            span = self._tracer.start_span(name, kind=self._client, attributes=attributes)
         self._inject(headers, context=self._in_context(span))
         return ClientCall(span, self._error)
 

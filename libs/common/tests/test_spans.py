@@ -1,0 +1,152 @@
+"""`RecordedSpan` exports what the SDK's span exports for the same operations: attributes of
+every kind (and the ones the SDK drops), span limits, events, exceptions, links, status rules,
+renames, and changes after the end (ignored)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import DEFAULT_ON
+from opentelemetry.trace import Span, SpanContext, Status, StatusCode, TraceFlags
+
+from netflux_common.otlp_wire import encode_spans
+from netflux_common.spans import RecordedSpan
+from netflux_common.tracing import Tracing
+
+
+class SeededIds(IdGenerator):
+    def __init__(self) -> None:
+        self._random = random.Random(7)  # noqa: S311 - test ids, not secrets
+
+    def generate_trace_id(self) -> int:
+        return self._random.getrandbits(128) | 1
+
+    def generate_span_id(self) -> int:
+        return self._random.getrandbits(64) | 1
+
+    def is_trace_id_random(self) -> bool:
+        return True
+
+
+def _fail() -> None:
+    raise ValueError("no such genre")
+
+
+def _raised() -> ValueError:
+    try:
+        _fail()
+    except ValueError as error:
+        return error
+    raise AssertionError("unreachable")
+
+
+LINKED = SpanContext(0x1234, 0x5678, True, TraceFlags(1))
+OPERATIONS: dict[str, Callable[[Span], object]] = {
+    "attributes of each type": lambda s: s.set_attributes(
+        {"s": "x", "i": -3, "f": 1.5, "b": True, "big": 1 << 62}
+    ),
+    "sequences": lambda s: s.set_attributes({"l": [1, 2], "t": ("a", "b"), "mixed": [1, "a"]}),
+    "invalid values and keys": lambda s: s.set_attributes(
+        {"none": None, "d": {"a": 1}, "": "empty key", "o": object()}  # type: ignore[dict-item]
+    ),
+    "overwrite": lambda s: (s.set_attribute("url.path", "/x"), s.set_attribute("k", 1)),
+    "many attributes": lambda s: s.set_attributes({f"k{i}": i for i in range(140)}),
+    "event": lambda s: s.add_event("cache miss", {"genre": "DRAMA", "n": 2}, timestamp=5),
+    "many events": lambda s: [s.add_event(f"e{i}") for i in range(130)],
+    "exception": lambda s: s.record_exception(_raised(), {"extra": "x"}, escaped=True),
+    "link": lambda s: s.add_link(LINKED, {"why": "batch"}),
+    "invalid link": lambda s: s.add_link(SpanContext(0, 0, False)),
+    "error status": lambda s: s.set_status(StatusCode.ERROR, "boom"),
+    "status object": lambda s: s.set_status(Status(StatusCode.ERROR, "x"), "ignored"),
+    "ok is final": lambda s: (s.set_status(StatusCode.OK), s.set_status(StatusCode.ERROR, "no")),
+    "unset ignored": lambda s: (s.set_status(StatusCode.ERROR), s.set_status(StatusCode.UNSET)),
+    "rename": lambda s: s.update_name("GET /api/movies/{genre}"),
+}
+LIMITS = {
+    "default limits": SpanLimits(),
+    "tight limits": SpanLimits(
+        max_span_attributes=4, max_events=2, max_event_attributes=1, max_links=1
+    ),
+    "length limit": SpanLimits(max_span_attribute_length=3, max_attribute_length=2),
+}
+
+
+def export_one(
+    operation: Callable[[Span], object], limits: SpanLimits, *, decide_here: bool
+) -> tuple[type, ExportTraceServiceRequest]:
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "t"}),
+        sampler=DEFAULT_ON,
+        id_generator=SeededIds(),
+        span_limits=limits,
+    )
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = Tracing(provider, decide_here=decide_here)
+    scope = {"type": "http", "method": "GET", "path": "/api/movies/DRAMA", "headers": []}
+    handle = tracing.start_server_span(scope, "request-1")
+    assert handle is not None
+    operation(handle.span)
+    tracing.end_server_span(handle, "/api/movies/{genre}", 200, None)
+    # After the end nothing changes (the SDK warns and ignores).
+    handle.span.set_attribute("late", 1)
+    handle.span.add_event("late")
+    handle.span.set_status(StatusCode.ERROR)
+    handle.span.update_name("late")
+    handle.span.end()
+    spans = exporter.get_finished_spans()
+    request: ExportTraceServiceRequest = ExportTraceServiceRequest.FromString(encode_spans(spans))
+    for resource_spans in request.resource_spans:
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                span.ClearField("start_time_unix_nano")
+                span.ClearField("end_time_unix_nano")
+                for event in span.events:
+                    if event.name != "cache miss":  # stamped when added (that one is given)
+                        event.ClearField("time_unix_nano")
+    return type(handle.span), request
+
+
+@pytest.mark.parametrize("limits", LIMITS.values(), ids=LIMITS.keys())
+@pytest.mark.parametrize("operation", OPERATIONS.values(), ids=OPERATIONS.keys())
+def test_a_recorded_span_exports_what_the_sdks_span_does(
+    operation: Callable[[Span], object], limits: SpanLimits
+) -> None:
+    kind, here = export_one(operation, limits, decide_here=True)
+    sdk_kind, sdk = export_one(operation, limits, decide_here=False)
+    assert kind is RecordedSpan
+    assert sdk_kind is not RecordedSpan
+    assert here == sdk
+    assert len(here.resource_spans[0].scope_spans[0].spans) == 1  # one span, ended once
+
+
+def test_a_recorded_span_reads_like_the_sdks_readable_span() -> None:
+    """Other processors and exporters read spans through `ReadableSpan`'s properties."""
+    provider = TracerProvider(sampler=DEFAULT_ON)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = Tracing(provider)
+    handle = tracing.start_server_span(
+        {"type": "http", "method": "GET", "path": "/x", "headers": []}, "r"
+    )
+    assert handle is not None
+    tracing.end_server_span(handle, "/x", 503, RuntimeError("down"))
+    (span,) = exporter.get_finished_spans()
+    assert isinstance(span, RecordedSpan)
+    assert span.name == "GET /x"
+    assert dict(span.attributes or {})["http.response.status_code"] == 503
+    assert span.status.status_code is StatusCode.ERROR
+    assert [e.name for e in span.events] == ["exception"]
+    assert span.end_time is not None
+    assert span.start_time is not None
+    assert span.end_time >= span.start_time
+    assert span.resource is provider.resource
+    assert '"name": "GET /x"' in span.to_json()
