@@ -548,8 +548,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--pairs", type=int, default=16, help="runs of each setting beside the plain target"
     )
     parser.add_argument("--pair-duration", type=float, default=2)
+    parser.add_argument(
+        "--settings",
+        type=lambda text: text.split(","),
+        default=list(VARIANTS),
+        help=f"the settings to measure, comma-separated (default: {','.join(VARIANTS)})",
+    )
     parser.add_argument("--output", type=Path, default=BENCH / "results.json")
     args = parser.parse_args(argv)
+    if unknown := set(args.settings) - set(VARIANTS):
+        parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
     if args.quick:
         args.rounds, args.duration, args.warmup, args.pair_duration = 1, 2, 1, 2
     return args
@@ -628,7 +636,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             # The smoke keeps to its time budget: the tracing variant only, on one target.
             sink = stack.enter_context(otlp_sink(keep=False))
             variants = start_variants(
-                ["traced"] if args.quick else list(VARIANTS), sink.endpoint, movie_db, customer_db
+                ["traced"] if args.quick else args.settings, sink.endpoint, movie_db, customer_db
             )
             procs += [p for pair in variants.values() for p in pair]
             f2_argv = [*floor_argv("f2", f2_port), "--database-url", movie_db]
