@@ -1,16 +1,19 @@
-"""The sampling decision for a span that will not be recorded, made without the SDK's tracer.
+"""Starting spans without the SDK's tracer, for the configuration the services run with.
 
 At the sampling the AWS tasks use (a tenth), nine requests in ten are not recorded, and for them
 the SDK's `Tracer.start_span` with the propagators' `extract` was most of what tracing cost:
 30-40 us a request in a loop for the server span, the log line's ids and the movie-service call's
-span and headers (docs/performance.md).
+span and headers. The tenth that is recorded cost more still: in the running service a recorded
+span through the SDK cost several times what it costs in a loop (docs/performance.md).
 
-For the configuration the services run with, a parent-based sampler with the specification's
-delegates over an always-on, always-off or trace-id-ratio root, and the W3C propagators, the
-decision needs only the `traceparent` header and a trace id. `HeadSampling` makes it and builds
-the non-recording span itself (14-16 us for the same loop); a span to record, a request carrying
-`tracestate` or `baggage`, and any other configuration go to the SDK as before. Tests hold its
-decisions, ids, flags and headers to the SDK's own over the header cases (tests/test_sampling.py).
+For a parent-based sampler with the specification's delegates over an always-on, always-off or
+trace-id-ratio root, and the W3C propagators, the decision needs only the `traceparent` header
+and a trace id. `HeadSampling` makes it and starts the span itself: the API's non-recording span
+when not sampled (14-16 us for the loop above), a `spans.RecordedSpan` when sampled, handed to
+the provider's processors like the SDK's. A request carrying `tracestate` or `baggage`, the
+children of a span the SDK started, and any other configuration go to the SDK. Tests hold the
+decisions, ids, flags, headers and exported spans to the SDK's own over the header cases
+(tests/test_sampling.py, tests/test_spans.py).
 """
 
 from __future__ import annotations

@@ -38,7 +38,11 @@ _PLAIN = (str, bool, int, float)  # stored as given by the SDK too (no length li
 
 
 class RecordedSpan(Span, ReadableSpan):
-    """A started, recording span; `end()` hands it to the provider's processors."""
+    """A started, recording span; `end()` hands it to the provider's processors.
+
+    No locks, where the SDK's span takes one per change: a request's spans are changed by the
+    one task serving it, and each dict operation is atomic under the GIL.
+    """
 
     def __init__(
         self,

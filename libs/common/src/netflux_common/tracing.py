@@ -14,8 +14,9 @@ call to movie-service, which carries the W3C `traceparent` so movie-service's sp
 caller's trace. The three are written here on the OpenTelemetry API rather than taken from the
 instrumentation packages, for their CPU per request (docs/performance.md has the profiles).
 The standard OTEL_* variables (OTEL_TRACES_SAMPLER and _ARG, OTEL_EXPORTER_OTLP_HEADERS,
-OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, ...) are read by the SDK. For the spans a sampler of the
-usual kind will not record, `netflux_common.sampling` makes the SDK's decision without its tracer.
+OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, OTEL_SPAN_*_LIMIT, ...) are read by the SDK. With a
+sampler of the usual kind, `netflux_common.sampling` decides and starts the spans itself, for
+their CPU; anything else is the SDK's.
 """
 
 from __future__ import annotations
