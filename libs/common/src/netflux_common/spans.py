@@ -21,6 +21,7 @@ import logging
 import traceback
 from collections.abc import Mapping, Sequence
 from time import time_ns
+from typing import TypeVar
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
@@ -33,6 +34,7 @@ from opentelemetry.util import types
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 _UNSET = Status(StatusCode.UNSET)
 _PLAIN = (str, bool, int, float)  # stored as given by the SDK too (no length limit applies)
 
@@ -144,15 +146,9 @@ class RecordedSpan(Span, ReadableSpan):
         if self._ended("Calling add_event"):
             return
         limits = self._shared.limits
-        bounded = BoundedAttributes(
-            limits.max_event_attributes,
-            attributes,
-            max_value_len=limits.max_attribute_length,
-            immutable=True,
-        )
-        if not isinstance(self._events, BoundedList):
-            self._events = BoundedList(limits.max_events)
-        self._events.append(Event(name=name, attributes=bounded, timestamp=timestamp))
+        bounded = self._frozen(limits.max_event_attributes, attributes)
+        event = Event(name=name, attributes=bounded, timestamp=timestamp)
+        self._events = _appended(self._events, limits.max_events, event)
 
     def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
         if self._ended("Calling add_link"):
@@ -160,15 +156,15 @@ class RecordedSpan(Span, ReadableSpan):
         if not context.is_valid and not attributes:  # the SDK's `_is_valid_link`
             return
         limits = self._shared.limits
-        bounded = BoundedAttributes(
-            limits.max_link_attributes,
-            attributes,
-            max_value_len=limits.max_attribute_length,
-            immutable=True,
+        link = Link(
+            context=context, attributes=self._frozen(limits.max_link_attributes, attributes)
         )
-        if not isinstance(self._links, BoundedList):
-            self._links = BoundedList(limits.max_links)
-        self._links.append(Link(context=context, attributes=bounded))
+        self._links = _appended(self._links, limits.max_links, link)
+
+    def _frozen(self, most: int | None, attributes: types.Attributes) -> BoundedAttributes:
+        """An event's or link's attributes, bounded as the SDK bounds them."""
+        length = self._shared.limits.max_attribute_length
+        return BoundedAttributes(most, attributes, max_value_len=length, immutable=True)
 
     def record_exception(
         self,
@@ -202,6 +198,14 @@ class RecordedSpan(Span, ReadableSpan):
 
     def __repr__(self) -> str:
         return f'RecordedSpan(name="{self._name}", context={self._context})'
+
+
+def _appended(items: Sequence[T], most: int | None, item: T) -> BoundedList[T]:
+    """`items` with `item` appended, in the SDK's bounded list (made on the first append: most
+    spans have no events or links)."""
+    bounded: BoundedList[T] = items if isinstance(items, BoundedList) else BoundedList(most)
+    bounded.append(item)
+    return bounded
 
 
 class SpanShared:
