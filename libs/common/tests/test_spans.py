@@ -4,17 +4,22 @@ renames, and changes after the end (ignored)."""
 
 from __future__ import annotations
 
+import contextlib
+import enum
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 
 import pytest
+from opentelemetry import baggage, context, trace
+from opentelemetry.context import Context
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import DEFAULT_ON
-from opentelemetry.trace import Span, SpanContext, Status, StatusCode, TraceFlags
+from opentelemetry.trace import Span, SpanContext, Status, StatusCode, TraceFlags, TraceState
 
 from netflux_common.spans import RecordedSpan
 from netflux_common.tracing import Tracing
@@ -22,6 +27,14 @@ from netflux_common.tracing import Tracing
 
 def _fail() -> None:
     raise ValueError("no such genre")
+
+
+class Genre(enum.Enum):
+    DRAMA = "DRAMA"
+
+
+def _exit_with(span: Span, error: BaseException) -> None:
+    span.__exit__(type(error), error, error.__traceback__)
 
 
 def _raised() -> ValueError:
@@ -48,6 +61,15 @@ OPERATIONS: dict[str, Callable[[Span], object]] = {
     "exception": lambda s: s.record_exception(_raised(), {"extra": "x"}, escaped=True),
     "link": lambda s: s.add_link(LINKED, {"why": "batch"}),
     "invalid link": lambda s: s.add_link(SpanContext(0, 0, False)),
+    "invalid link with a trace state": lambda s: s.add_link(
+        SpanContext(0, 0, False, trace_state=TraceState([("vendor", "v")]))
+    ),
+    "no link": lambda s: s.add_link(None),  # type: ignore[arg-type]
+    "keys that are not strings": lambda s: (
+        s.set_attributes({5: "converted", Genre.DRAMA: 1}),  # type: ignore[dict-item]
+        s.set_attribute(6, "dropped"),  # type: ignore[arg-type]
+    ),
+    "used as a context manager": lambda s: _exit_with(s, _raised()),
     "error status": lambda s: s.set_status(StatusCode.ERROR, "boom"),
     "status object": lambda s: s.set_status(Status(StatusCode.ERROR, "x"), "ignored"),
     "ok is final": lambda s: (s.set_status(StatusCode.OK), s.set_status(StatusCode.ERROR, "no")),
@@ -103,6 +125,10 @@ def test_a_recorded_span_exports_what_the_sdks_span_does(
     assert sdk_kind is not RecordedSpan
     assert collected(here) == collected(sdk)
     assert len(here) == 1  # one span, ended once
+    # What the comparison above does not show: the flags, and the scope as its own object.
+    (mine,), (theirs,) = here, sdk
+    assert mine.context == theirs.context
+    assert mine.instrumentation_scope == theirs.instrumentation_scope
 
 
 def test_a_recorded_span_reads_like_the_sdks_readable_span() -> None:
@@ -129,3 +155,98 @@ def test_a_recorded_span_reads_like_the_sdks_readable_span() -> None:
     assert span.end_time >= span.start_time
     assert span.resource is provider.resource
     assert '"name": "GET /x"' in span.to_json()
+
+
+def test_spans_of_both_kinds_share_one_scope_in_a_batch() -> None:
+    """A request with `baggage` goes to the SDK, one without is started here; exported in one
+    batch they are one scope's spans (by the SDK's encoder too)."""
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    provider = TracerProvider(sampler=DEFAULT_ON)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = Tracing(provider)
+    for headers in ([(b"baggage", b"tenant=blue")], []):
+        scope = {"type": "http", "method": "GET", "path": "/x", "headers": headers}
+        handle = tracing.start_server_span(scope, "r")
+        assert handle is not None
+        tracing.end_server_span(handle, "/x", 200, None)
+    spans = exporter.get_finished_spans()
+    assert [type(span) is RecordedSpan for span in spans] == [False, True]
+    (resource_spans,) = encode_spans(spans).resource_spans
+    assert len(resource_spans.scope_spans) == 1
+    assert len(resource_spans.scope_spans[0].spans) == 2
+
+
+class ParentContexts(SpanProcessor):
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        found = None
+        if parent_context is not None:
+            found = (
+                dict(baggage.get_all(parent_context)),
+                trace.get_current_span(parent_context).get_span_context(),
+            )
+        self.seen.append(found)
+
+
+@pytest.mark.parametrize("decide_here", [True, False], ids=["here", "sdk"])
+def test_processors_get_the_callers_context_not_the_current_one(decide_here: bool) -> None:
+    provider = TracerProvider(sampler=DEFAULT_ON)
+    processor = ParentContexts()
+    provider.add_span_processor(processor)
+    tracing = Tracing(provider, decide_here=decide_here)
+    sampled = (b"traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    token = context.attach(baggage.set_baggage("leak", "yes"))
+    try:
+        scope = {"type": "http", "method": "GET", "path": "/x", "headers": [sampled]}
+        handle = tracing.start_server_span(scope, "r")
+        assert handle is not None
+        with tracing.client_call("GET", "http://m/", "/", {}):
+            pass
+        tracing.end_server_span(handle, "/x", 200, None)
+    finally:
+        context.detach(token)
+    remote = SpanContext(
+        0x4BF92F3577B34DA6A3CE929D0E0E4736, 0x00F067AA0BA902B7, True, TraceFlags(1)
+    )
+    assert processor.seen == [({}, remote), None]  # the call's span: no context was passed
+
+
+def _statement_spans(
+    ids: IdGenerator, *, decide_here: bool, fail: bool
+) -> tuple[list[type], Sequence[ReadableSpan]]:
+    """A request's SQL statement (SQLite standing in: the cursor events are SQLAlchemy's)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "t"}), sampler=DEFAULT_ON, id_generator=ids
+    )
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = Tracing(provider, decide_here=decide_here)
+    engine = create_engine("sqlite://")
+    tracing.instrument_engine(SimpleNamespace(url=make_url("sqlite://"), sync_engine=engine))  # type: ignore[arg-type]
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
+    handle = tracing.start_server_span(scope, "r")
+    assert handle is not None
+    with engine.connect() as connection, contextlib.suppress(Exception):
+        connection.execute(text("SELECT nope FROM nowhere" if fail else "SELECT 1"))
+    tracing.end_server_span(handle, "/x", 200, None)
+    spans = exporter.get_finished_spans()
+    return [type(span) for span in spans], spans
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["statement", "failed statement"])
+def test_a_statement_span_is_the_sdks(
+    fail: bool,
+    scripted_ids: Callable[[int], IdGenerator],
+    collected: Callable[[Sequence[ReadableSpan]], ExportTraceServiceRequest],
+) -> None:
+    kinds, here = _statement_spans(scripted_ids(3), decide_here=True, fail=fail)
+    _, sdk = _statement_spans(scripted_ids(3), decide_here=False, fail=fail)
+    assert kinds == [RecordedSpan, RecordedSpan]  # the statement's, then the request's
+    assert collected(here) == collected(sdk)
+    assert here[0].name == "SELECT"

@@ -24,9 +24,7 @@ from collections.abc import Iterable, Mapping
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Tracer as SdkTracer
-from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import (
     NonRecordingSpan,
     Span,
@@ -38,7 +36,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util.types import AnyValue
 
-from netflux_common.spans import RecordedSpan, SpanShared
+from netflux_common.spans import RecordedSpan, SpanSource
 
 # ParentBased's own description when its delegates are the specification's defaults (follow a
 # parent's decision, local or remote); group 1 names the root sampler, group 2 a ratio's rate.
@@ -67,13 +65,19 @@ class HeadSampling:
     where the SDK is to start it (a request with `tracestate` or `baggage`, the child of a span
     the SDK started)."""
 
-    __slots__ = ("_bound", "_ids", "_random_flag", "_shared")
+    __slots__ = ("_bound", "_ids", "_random_flag", "source")
 
-    def __init__(self, root_bound: int, ids: IdGenerator, shared: SpanShared) -> None:
+    def __init__(self, root_bound: int, tracer: SdkTracer) -> None:
         self._bound = root_bound  # a root span is sampled when its trace id's low 64 bits are below
-        self._ids = ids
+        self._ids = ids = tracer.id_generator
         self._random_flag = TraceFlags.RANDOM_TRACE_ID if ids.is_trace_id_random() else 0
-        self._shared = shared
+        self.source = SpanSource(tracer)  # the recorded spans' scope, processors and limits
+
+    @staticmethod
+    def source_for(tracer: Tracer) -> SpanSource:
+        """The recorded spans' source for another tracer of the same provider."""
+        assert isinstance(tracer, SdkTracer)  # the provider's tracers are all the SDK's
+        return SpanSource(tracer)
 
     @classmethod
     def of(cls, tracer: Tracer, propagator_fields: Iterable[str]) -> HeadSampling | None:
@@ -105,16 +109,11 @@ class HeadSampling:
             bound = TraceIdRatioBased.get_bound_for_rate(float(rate))
         else:
             bound = TraceIdRatioBased.TRACE_ID_LIMIT + 1 if root == "AlwaysOnSampler" else 0
-        # The provider's span limits: a private attribute of the SDK's tracer (1.45), which
-        # tests/test_spans.py reads back through spans exported with limits set.
-        limits = tracer._span_limits
-        shared = SpanShared(tracer.span_processor, tracer.resource, limits)
-        return cls(bound, tracer.id_generator, shared)
+        return cls(bound, tracer)
 
     def server(
         self,
         headers: Iterable[tuple[bytes, bytes]],
-        scope: InstrumentationScope,
         name: str,
         attributes: Mapping[str, AnyValue],
     ) -> tuple[Span, Context] | None:
@@ -148,9 +147,11 @@ class HeadSampling:
             span: Span = NonRecordingSpan(context)
             return span, set_span_in_context(span, Context())
         # What the SDK's processors get as the parent context: the caller's, as extracted.
-        extracted = Context() if parent is None else set_span_in_context(NonRecordingSpan(parent))
+        extracted = Context()
+        if parent is not None:
+            extracted = set_span_in_context(NonRecordingSpan(parent), extracted)
         span = RecordedSpan(
-            name, context, parent, SpanKind.SERVER, attributes, self._shared, scope, extracted
+            name, context, parent, SpanKind.SERVER, attributes, self.source, extracted
         )
         return span, set_span_in_context(span, Context())
 
@@ -168,10 +169,10 @@ class HeadSampling:
     def recorded_child(
         self,
         parent: Span,
-        scope: InstrumentationScope,
         name: str,
         kind: SpanKind,
         attributes: Mapping[str, AnyValue],
+        source: SpanSource | None = None,
     ) -> Span | None:
         """A span under `parent`, started, when `parent` is one of these recorded spans; None for
         the SDK to start (under a span the SDK started, or one that has ended)."""
@@ -184,7 +185,7 @@ class HeadSampling:
             context.trace_id, self._ids.generate_span_id(), False, flags, context.trace_state
         )
         # The parent context the SDK's processors get is the one passed to `start_span`: none.
-        return RecordedSpan(name, own, context, kind, attributes, self._shared, scope, None)
+        return RecordedSpan(name, own, context, kind, attributes, source or self.source, None)
 
 
 def _remote_parent(header: bytes) -> tuple[int, int, int] | None:

@@ -121,13 +121,11 @@ class Tracing:
         # showed as self time of its own in the profile.
         from opentelemetry import context, trace
         from opentelemetry.propagate import extract, get_global_textmap, inject
-        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
         from netflux_common.sampling import HeadSampling
 
         self.provider = provider
         self._tracer = trace.get_tracer(HTTP_SCOPE, tracer_provider=provider)
-        self._scope = InstrumentationScope(HTTP_SCOPE)  # what the SDK's tracer names its spans
         fields = get_global_textmap().fields
         self.head_sampling = HeadSampling.of(self._tracer, fields) if decide_here else None
         self._current_span = trace.get_current_span
@@ -174,7 +172,7 @@ class Tracing:
             "netflux.request_id": request_id,
         }
         if self.head_sampling is not None and (
-            started := self.head_sampling.server(scope["headers"], self._scope, method, attributes)
+            started := self.head_sampling.server(scope["headers"], method, attributes)
         ):
             span, context = started
             return ServerSpan(span, method, self._attach(context))
@@ -209,13 +207,12 @@ class Tracing:
         its engine tracer also listens to every pool checkout and checkin (for a metric this app
         does not use): in the profile that was as much CPU as the statement spans themselves.
         """
-        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
         from opentelemetry.trace import SpanKind, StatusCode, get_current_span, get_tracer
         from sqlalchemy import event
 
         tracer = get_tracer(SQL_SCOPE, tracer_provider=self.provider)
-        sql_scope = InstrumentationScope(SQL_SCOPE)
         head_sampling = self.head_sampling
+        sql = head_sampling.source_for(tracer) if head_sampling is not None else None
         url = engine.url
         common: dict[str, str | int] = {
             "db.system": "postgresql",
@@ -244,7 +241,7 @@ class Tracing:
             span = None
             if head_sampling is not None:
                 span = head_sampling.recorded_child(
-                    current, sql_scope, span_name, SpanKind.CLIENT, attributes
+                    current, span_name, SpanKind.CLIENT, attributes, sql
                 )
             if span is None:
                 span = tracer.start_span(span_name, kind=SpanKind.CLIENT, attributes=attributes)
@@ -292,7 +289,7 @@ class Tracing:
         }
         span = None
         if head_sampling is not None:
-            span = head_sampling.recorded_child(parent, self._scope, name, self._client, attributes)
+            span = head_sampling.recorded_child(parent, name, self._client, attributes)
         if span is None:
             span = self._tracer.start_span(name, kind=self._client, attributes=attributes)
         self._inject(headers, context=self._in_context(span))
