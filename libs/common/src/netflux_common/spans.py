@@ -19,7 +19,6 @@ and compare what is exported, the span contexts, the scopes and what processors 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Mapping, Sequence
 from time import time_ns
 from types import TracebackType
@@ -28,6 +27,7 @@ from typing import TypeVar
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, Tracer, _is_valid_link
+from opentelemetry.sdk.trace import Span as SdkSpan
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.util import types
@@ -58,7 +58,7 @@ class RecordedSpan(Span, ReadableSpan):
     ) -> None:
         # ReadableSpan's fields (opentelemetry-sdk 1.45), its properties read them.
         self._name = name
-        self._context = self._own = context
+        self._context = context
         self._parent = parent
         self._kind = kind
         self._attributes: dict[str, types.AnyValue] | BoundedAttributes = {}
@@ -81,7 +81,7 @@ class RecordedSpan(Span, ReadableSpan):
         return attributes.dropped if isinstance(attributes, BoundedAttributes) else 0
 
     def get_span_context(self) -> SpanContext:
-        return self._own
+        return self._context  # type: ignore[return-value]  # never None here
 
     def is_recording(self) -> bool:
         return self._end_time is None
@@ -184,26 +184,8 @@ class RecordedSpan(Span, ReadableSpan):
         length = self._source.limits.max_attribute_length
         return BoundedAttributes(most, attributes, max_value_len=length, immutable=True)
 
-    def record_exception(
-        self,
-        exception: BaseException,
-        attributes: types.Attributes = None,
-        timestamp: int | None = None,
-        escaped: bool = False,
-    ) -> None:
-        # The attributes the SDK's span records (OpenTelemetry's exception conventions).
-        module = type(exception).__module__
-        qualname = type(exception).__qualname__
-        named = f"{module}.{qualname}" if module and module != "builtins" else qualname
-        recorded: dict[str, types.AnyValue] = {
-            "exception.type": named,
-            "exception.message": str(exception),
-            "exception.stacktrace": "".join(traceback.format_exception(exception)),
-            "exception.escaped": str(escaped),
-        }
-        if attributes:
-            recorded.update(attributes)
-        self.add_event("exception", recorded, timestamp)
+    # The SDK's own: it builds the exception event's attributes and calls `add_event`.
+    record_exception = SdkSpan.record_exception
 
     def end(self, end_time: int | None = None) -> None:
         if self._ended("Calling end()"):
@@ -222,7 +204,7 @@ class RecordedSpan(Span, ReadableSpan):
     ) -> None:
         # As the SDK's span used as a context manager: the exception recorded, the status set.
         if error is not None and self.is_recording():
-            self.record_exception(error, escaped=True)
+            self.record_exception(error, escaped=True)  # type: ignore[misc]
             self.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
         self.end()
 
