@@ -1,7 +1,7 @@
 """`make bench`: both services against the floors F1 and F2, in one run, on loopback.
 
     python -m bench [--quick] [--no-scale] [--rounds N] [--duration S] [--warmup S]
-                    [--pairs N] [--pair-duration S]
+                    [--pairs N] [--pair-duration S] [--instances N] [--settings A,B]
 
 Starts a throwaway embedded PostgreSQL (the launcher of `make run`), both services exactly as
 their containers run them (console script, environment, one process each) and the floors of
@@ -9,8 +9,8 @@ bench/floors.py; loads every target with wrk (1 thread, 32 connections) after a 
 interleaved rounds so that drift of the machine hits every target alike, and reports medians.
 Ratios to F1/F2 are the median of the per-round ratios. Then the settings' costs (tracing on,
 the request log line off, and a control that changes nothing), each in pairs of short runs beside
-its plain target (`measure_costs`). Then it seeds 100,000 movies and measures again (scale mode).
-Writes bench/results.json and prints the table.
+a plain baseline started with them (`measure_costs`). Then it seeds 100,000 movies and measures
+again (scale mode). Writes bench/results.json and prints the table.
 """
 
 from __future__ import annotations
@@ -163,7 +163,6 @@ class Target:
     script: str
     servers: list[Proc]  # whose CPU the requests cost
     env: dict[str, str] = field(default_factory=dict)
-    variant_of: str | None = None  # the target this one repeats with a setting changed
 
 
 # The same services again with one setting changed, measured in the same interleaved rounds as
@@ -171,6 +170,7 @@ class Target:
 # per-request log line off. Their ratios to the plain targets are the settings' costs. "again"
 # changes nothing: a second pair of processes whose ratio, ideally 1, is what this machine's noise
 # and the difference between two processes alone make of a ratio (the resolution of the others).
+BASELINE = "plain"  # the untraced services the settings are compared with
 VARIANTS = {
     "traced": "tracing on, every request sampled",
     "sampled": "tracing on, 10 % sampled",
@@ -181,7 +181,7 @@ SAMPLED_10 = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SA
 
 
 def variant_env(name: str, otlp_endpoint: str) -> dict[str, str]:
-    if name == "again":
+    if name in (BASELINE, "again"):
         return {}
     if name == "nolog":
         return {"ACCESS_LOG": "false"}
@@ -320,13 +320,16 @@ async def seed_movies(admin_url: str, count: int) -> None:
 
 
 @contextmanager
-def postgres() -> Iterator[EmbeddedPostgres]:
+def postgres(services: int = 2) -> Iterator[EmbeddedPostgres]:
+    """A throwaway PostgreSQL with room for `services` service processes' connections."""
     folder = Path(tempfile.mkdtemp(prefix="netflux-bench-pg-"))
     folder.chmod(0o755)  # the unprivileged server user must reach the data folder
     # Durable like production (fsync on): the PATCHes of the mixed run pay for their commits.
-    # Ten services with pools of up to ten connections each, and the floor F2's: more than
-    # PostgreSQL's default of 100 (a refused connection would be a 503, not a measurement).
-    pg = EmbeddedPostgres(folder / "data", free_port(), max_connections=200)
+    # Each service keeps a pool of up to ten connections (movie-service one more to LISTEN),
+    # plus the floor F2's pool and the bench's own: with the settings' instances that is far
+    # more than PostgreSQL's default of 100 (a refused connection would be a 503, not a
+    # measurement).
+    pg = EmbeddedPostgres(folder / "data", free_port(), max_connections=50 + 12 * services)
     try:
         pg.init()
         pg.start()
@@ -366,92 +369,110 @@ def floor_argv(floor: str, port: int) -> list[str]:
 
 
 def start_variants(
-    names: list[str], otlp_endpoint: str, movie_db: str, customer_db: str
-) -> dict[str, tuple[Proc, Proc]]:
-    """A movie-service and a customer-service calling it, per variant; started together."""
-    pairs: dict[str, tuple[Proc, Proc]] = {}
-    for name in names:
+    names: list[str], instances: int, otlp_endpoint: str, movie_db: str, customer_db: str
+) -> dict[str, list[tuple[Proc, Proc]]]:
+    """`instances` pairs (a movie-service and a customer-service calling it) per setting, the
+    plain baseline first; all started together, so that they share one history."""
+    pairs: dict[str, list[tuple[Proc, Proc]]] = {}
+    for name in [BASELINE, *names]:
         extra = variant_env(name, otlp_endpoint)
-        m_port, c_port = free_port(), free_port()
-        m_env = service_env(m_port, movie_db, **extra)
-        c_env = service_env(
-            c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
-        )
-        movie = spawn(f"movie-service-{name}", service_argv("movie-service"), m_env, m_port)
-        customer = spawn(
-            f"customer-service-{name}", service_argv("customer-service"), c_env, c_port
-        )
-        pairs[name] = (movie, customer)
-    for movie, customer in pairs.values():
+        for n in range(instances):
+            m_port, c_port = free_port(), free_port()
+            m_env = service_env(m_port, movie_db, **extra)
+            c_env = service_env(
+                c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
+            )
+            movie = spawn(f"movie-service-{name}-{n}", service_argv("movie-service"), m_env, m_port)
+            customer = spawn(
+                f"customer-service-{name}-{n}", service_argv("customer-service"), c_env, c_port
+            )
+            pairs.setdefault(name, []).append((movie, customer))
+    for movie, customer in (pair for each in pairs.values() for pair in each):
         wait_ready(movie, "/actuator/health")
         wait_ready(customer, "/actuator/health")
     return pairs
 
 
-def variant_targets(variants: dict[str, tuple[Proc, Proc]]) -> list[Target]:
-    """The genre and customer targets once more for each variant pair (movie, customer)."""
+def variant_targets(
+    variants: dict[str, list[tuple[Proc, Proc]]], kinds: Sequence[str] = ("genre", "customer")
+) -> dict[tuple[str, str], list[Target]]:
+    """The genre and customer targets of every instance of every setting, by (setting, kind)."""
     customers = {"BENCH_CUSTOMERS": str(CUSTOMERS)}
-    targets = []
-    for name, (movie, customer) in variants.items():
-        what = VARIANTS[name]
-        genre_url = movie.base + "/api/movies/ACTION"
-        targets += [
-            Target(
-                f"genre_{name}",
+    targets: dict[tuple[str, str], list[Target]] = {}
+    for name, instances in variants.items():
+        what = VARIANTS.get(name, "plain")
+        for n, (movie, customer) in enumerate(instances):
+            genre = Target(
+                f"genre_{name}_{n}",
                 f"GET /api/movies/ACTION, {what}",
-                genre_url,
+                movie.base + "/api/movies/ACTION",
                 "plain",
                 [movie],
-                variant_of="genre",
-            ),
-            Target(
-                f"customer_{name}",
+            )
+            customer_target = Target(
+                f"customer_{name}_{n}",
                 f"GET /api/customers/{{1..{CUSTOMERS}}}, {what}",
                 customer.base,
                 "customers",
                 [customer, movie],
                 customers,
-                variant_of="customer",
-            ),
-        ]
+            )
+            for kind, target in (("genre", genre), ("customer", customer_target)):
+                if kind in kinds:
+                    targets.setdefault((name, kind), []).append(target)
     return targets
 
 
 def measure_costs(
-    wrk: str, variants: list[Target], bases: dict[str, Target], pairs: int, duration: float
+    wrk: str, targets: dict[tuple[str, str], list[Target]], pairs: int, duration: float
 ) -> dict[str, Any]:
-    """Each setting's cost: its target and the plain one run in turns, `pairs` times, every other
-    pair the other way round (ABBA), and the ratio of each pair (CPU per request, throughput).
+    """Each setting's cost: one of its instances and one of the plain baseline's run in turns,
+    `pairs` times, every other pair the other way round (ABBA), and the ratio of each pair (CPU
+    per request, throughput).
 
     Short runs side by side rather than a place in the long rounds: this machine's speed drifts
     by the second (one process's CPU per request moved 15 % between two 8 s runs), so only
     adjacent runs compare, and many pairs are needed. The settings take turns pair by pair, so
     the control (`again`, which changes nothing) sees the same stretch of the machine's drift as
-    the others: its spread is what the noise makes of a ratio that is 1. Reported: the median of
-    the pair ratios and a distribution-free 90 % interval of it.
+    the others: its spread is what the noise makes of a ratio that is 1.
+
+    The baseline is not the services of the long rounds: those have served every target, PATCHes
+    included, and a control measured against them came out x0.91-0.94, as cheap as the effects
+    to be measured. Its processes start with the settings' and see the same requests. Processes
+    also differ from one another by a few per cent for good (memory layout, hash seed), so each
+    setting runs in several instances, and the pairs go through every combination of a
+    baseline instance with a setting's instance. Reported: the median of the pair ratios and a
+    distribution-free 90 % interval of it.
     """
-    for variant in variants:
-        run_wrk(wrk, variant, 1)  # warm-up
-    say(f"settings' costs: {len(variants)} settings x {pairs} pairs of {duration:g} s runs")
-    cpu: dict[str, list[float]] = {v.key: [] for v in variants}
-    rps: dict[str, list[float]] = {v.key: [] for v in variants}
+    measured = {key: each for key, each in targets.items() if key[0] != BASELINE}
+    for each in targets.values():
+        for target in each:
+            run_wrk(wrk, target, 1)  # warm-up
+    say(f"settings' costs: {len(measured)} settings x {pairs} pairs of {duration:g} s runs")
+    cpu: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
+    rps: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
     for n in range(pairs):
-        for variant in variants:
-            base = bases[variant.variant_of or ""]
+        for (name, kind), instances in measured.items():
+            bases = targets[(BASELINE, kind)]
+            # n % k and (n + n // k) % k: every baseline instance meets every setting instance.
+            base = bases[n % len(bases)]
+            variant = instances[(n + n // len(bases)) % len(instances)]
             first, second = (base, variant) if n % 2 == 0 else (variant, base)
             a, b = run_wrk(wrk, first, duration), run_wrk(wrk, second, duration)
             mine, plain = (b, a) if n % 2 == 0 else (a, b)
             if mine["errors"] or plain["errors"]:
                 raise SystemExit(f"errors while measuring {variant.label}: see {OUT}/*.log")
-            cpu[variant.key].append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
-            rps[variant.key].append(mine["rps"] / plain["rps"])
+            cpu[(name, kind)].append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
+            rps[(name, kind)].append(mine["rps"] / plain["rps"])
     costs: dict[str, Any] = {}
-    for variant in variants:
-        ratios = cpu[variant.key]
+    for (name, kind), instances in measured.items():
+        ratios = cpu[(name, kind)]
         low, high = median_interval(ratios)
-        throughput = statistics.median(rps[variant.key])
-        costs[variant.key] = {
-            "label": variant.label,
+        throughput = statistics.median(rps[(name, kind)])
+        label = instances[0].label
+        costs[f"{kind}_{name}"] = {
+            "label": label,
+            "instances": len(instances),
             "rps_ratio": throughput,
             "throughput_loss_pct": 100 * (1 - throughput),
             "cpu_per_request_ratio": statistics.median(ratios),
@@ -459,7 +480,7 @@ def measure_costs(
             "cpu_per_request_ratio_pairs": ratios,
         }
         say(
-            f"{variant.label}: CPU per request x{statistics.median(ratios):.3f} "
+            f"{label}: CPU per request x{statistics.median(ratios):.3f} "
             f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{throughput:.3f}"
         )
     return costs
@@ -549,6 +570,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pair-duration", type=float, default=2)
     parser.add_argument(
+        "--instances",
+        type=int,
+        default=3,
+        help="process pairs of each setting (and of the plain baseline) for the settings' costs",
+    )
+    parser.add_argument(
         "--settings",
         type=lambda text: text.split(","),
         default=list(VARIANTS),
@@ -605,12 +632,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             "warmup_s": args.warmup,
             "cost_pairs": 1 if args.quick else args.pairs,
             "cost_pair_duration_s": args.pair_duration,
+            "cost_instances": 1 if args.quick else args.instances,
             "customers": CUSTOMERS,
         },
     }
     procs: list[Proc] = []
     floor_env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with postgres() as pg, ExitStack() as stack:
+    settings = ["traced"] if args.quick else args.settings
+    instances = 1 if args.quick else args.instances
+    services = 2 * (1 + (1 + len(settings)) * instances)  # the main pair, the settings' pairs
+    with postgres(services) as pg, ExitStack() as stack:
         say(f"PostgreSQL on 127.0.0.1:{pg.port}")
         admin_url = pg.url(DATABASE)
         asyncio.run(ensure_database(pg.url(), DATABASE, (ROOT / "init.sql").read_text()))
@@ -635,10 +666,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             wait_ready(customer, "/actuator/health")
             # The smoke keeps to its time budget: the tracing variant only, on one target.
             sink = stack.enter_context(otlp_sink(keep=False))
-            variants = start_variants(
-                ["traced"] if args.quick else args.settings, sink.endpoint, movie_db, customer_db
-            )
-            procs += [p for pair in variants.values() for p in pair]
+            variants = start_variants(settings, instances, sink.endpoint, movie_db, customer_db)
+            procs += [p for each in variants.values() for pair in each for p in pair]
             f2_argv = [*floor_argv("f2", f2_port), "--database-url", movie_db]
             f2 = spawn("f2", f2_argv, floor_env, f2_port)
             procs.append(f2)
@@ -668,12 +697,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 procs.remove(f1)
                 print(f"\n{mode} catalogue:\n{table(summary, rss)}\n", flush=True)
                 if mode == "small":  # the settings' costs do not depend on the catalogue's size
-                    extra = variant_targets(variants)
-                    if args.quick:
-                        extra = [t for t in extra if t.variant_of == "customer"]
-                    bases = {t.key: t for t in targets}
+                    # The smoke measures the customer GET only.
+                    kinds = ("customer",) if args.quick else ("genre", "customer")
                     pairs = 1 if args.quick else args.pairs
-                    costs = measure_costs(wrk, extra, bases, pairs, args.pair_duration)
+                    costs = measure_costs(
+                        wrk, variant_targets(variants, kinds), pairs, args.pair_duration
+                    )
                     results["settings_costs"] = costs
         finally:
             for proc in reversed(procs):
