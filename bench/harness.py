@@ -165,11 +165,11 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
 
 
-# The same services again with one setting changed, measured in the same interleaved rounds as
-# the plain ones: tracing on (exporting to a local OTLP sink, as to a sidecar collector), and the
-# per-request log line off. Their ratios to the plain targets are the settings' costs. "again"
-# changes nothing: a second pair of processes whose ratio, ideally 1, is what this machine's noise
-# and the difference between two processes alone make of a ratio (the resolution of the others).
+# The services again with one setting changed: tracing on (exporting to a local OTLP sink, as to
+# a sidecar collector), and the per-request log line off, each compared with a plain baseline
+# started with them (`measure_costs`); the ratios are the settings' costs. "again" changes
+# nothing: more plain processes whose ratio, ideally 1, is what this machine's noise and the
+# difference between processes alone make of a ratio (the resolution of the others).
 BASELINE = "plain"  # the untraced services the settings are compared with
 VARIANTS = {
     "traced": "tracing on, every request sampled",
@@ -439,10 +439,10 @@ def measure_costs(
     The baseline is not the services of the long rounds: those have served every target, PATCHes
     included, and a control measured against them came out x0.91-0.94, as cheap as the effects
     to be measured. Its processes start with the settings' and see the same requests. Processes
-    also differ from one another by a few per cent for good (memory layout, hash seed), so each
-    setting runs in several instances, and the pairs go through every combination of a
-    baseline instance with a setting's instance. Reported: the median of the pair ratios and a
-    distribution-free 90 % interval of it.
+    also differ from one another by several per cent for good (a fixed hash seed and no address
+    randomisation did not remove it), so each setting runs in several instances, and the pairs
+    go through every combination of a baseline instance with a setting's instance. Reported: the
+    median of the pair ratios and a distribution-free 90 % interval of it.
     """
     measured = {key: each for key, each in targets.items() if key[0] != BASELINE}
     for each in targets.values():
@@ -566,7 +566,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=4)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument(
-        "--pairs", type=int, default=16, help="runs of each setting beside the plain target"
+        "--pairs", type=int, default=16, help="runs of each setting beside the plain baseline"
     )
     parser.add_argument("--pair-duration", type=float, default=2)
     parser.add_argument(
@@ -585,6 +585,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if unknown := set(args.settings) - set(VARIANTS):
         parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
+    if args.instances < 1 or args.pairs < 1:
+        parser.error("--instances and --pairs must be at least 1")
     if args.quick:
         args.rounds, args.duration, args.warmup, args.pair_duration = 1, 2, 1, 2
     return args
