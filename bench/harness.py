@@ -438,32 +438,39 @@ def measure_costs(
 
     The baseline is not the services of the long rounds: those have served every target, PATCHes
     included, and a control measured against them came out x0.91-0.94, as cheap as the effects
-    to be measured. Its processes start with the settings' and see the same requests. Processes
+    to be measured. Its processes start with the settings' and serve the same kinds of requests
+    (each setting's turn runs one of them). Processes
     also differ from one another by several per cent for good (a fixed hash seed and no address
     randomisation did not remove it), so each setting runs in several instances, and the pairs
-    go through every combination of a baseline instance with a setting's instance. Reported: the
-    median of the pair ratios and a distribution-free 90 % interval of it.
+    go through every combination of a baseline instance with a setting's instance (`pairing`).
+    Reported: the median of the pair ratios and a distribution-free 90 % interval of it, which
+    treats the pairs as independent: it covers the run-to-run noise, not fully the difference
+    between a few processes (the control shows that).
     """
     measured = {key: each for key, each in targets.items() if key[0] != BASELINE}
     for each in targets.values():
         for target in each:
             run_wrk(wrk, target, 1)  # warm-up
-    say(f"settings' costs: {len(measured)} settings x {pairs} pairs of {duration:g} s runs")
+    say(f"settings' costs: {len(measured)} targets x {pairs} pairs of {duration:g} s runs")
     cpu: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
     rps: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
+    met: dict[tuple[str, str], list[tuple[int, int]]] = {key: [] for key in measured}
     for n in range(pairs):
         for (name, kind), instances in measured.items():
             bases = targets[(BASELINE, kind)]
-            # n % k and (n + n // k) % k: every baseline instance meets every setting instance.
-            base = bases[n % len(bases)]
-            variant = instances[(n + n // len(bases)) % len(instances)]
+            i, j = pairing(n, len(bases))
+            base, variant = bases[i], instances[j]
             first, second = (base, variant) if n % 2 == 0 else (variant, base)
             a, b = run_wrk(wrk, first, duration), run_wrk(wrk, second, duration)
             mine, plain = (b, a) if n % 2 == 0 else (a, b)
             if mine["errors"] or plain["errors"]:
-                raise SystemExit(f"errors while measuring {variant.label}: see {OUT}/*.log")
+                failed = ", ".join(
+                    t.key for t, r in ((base, plain), (variant, mine)) if r["errors"]
+                )
+                raise SystemExit(f"errors while measuring {failed}: see {OUT}/*.log")
             cpu[(name, kind)].append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
             rps[(name, kind)].append(mine["rps"] / plain["rps"])
+            met[(name, kind)].append((i, j))
     costs: dict[str, Any] = {}
     for (name, kind), instances in measured.items():
         ratios = cpu[(name, kind)]
@@ -478,12 +485,20 @@ def measure_costs(
             "cpu_per_request_ratio": statistics.median(ratios),
             "cpu_per_request_ratio_90": [low, high],
             "cpu_per_request_ratio_pairs": ratios,
+            "pairings": met[(name, kind)],  # (baseline instance, setting instance) of each pair
         }
         say(
             f"{label}: CPU per request x{statistics.median(ratios):.3f} "
             f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{throughput:.3f}"
         )
     return costs
+
+
+def pairing(n: int, k: int) -> tuple[int, int]:
+    """(baseline instance, setting instance) of the n-th pair, for k instances of each: pairs
+    2m and 2m+1 measure one pairing both ways round (ABBA), and 2k² pairs cover all k²."""
+    m = n // 2
+    return m % k, (m + m // k) % k
 
 
 def median_interval(values: list[float], level: float = 0.9) -> tuple[float, float]:
@@ -566,7 +581,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=4)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument(
-        "--pairs", type=int, default=16, help="runs of each setting beside the plain baseline"
+        "--pairs",
+        type=int,
+        default=18,  # 2 x 3²: every pairing of the default three instances, both ways round
+        help="runs of each setting beside the plain baseline",
     )
     parser.add_argument("--pair-duration", type=float, default=2)
     parser.add_argument(
@@ -666,7 +684,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             procs.append(customer)
             wait_ready(customer, "/actuator/health")
-            # The smoke keeps to its time budget: the tracing variant only, on one target.
+            # The settings' processes and the plain baseline's; the smoke keeps to its time
+            # budget: one instance, the tracing variant only, on one target.
             sink = stack.enter_context(otlp_sink(keep=False))
             variants = start_variants(settings, instances, sink.endpoint, movie_db, customer_db)
             procs += [p for each in variants.values() for pair in each for p in pair]
