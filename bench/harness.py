@@ -372,7 +372,10 @@ def start_variants(
     names: list[str], instances: int, otlp_endpoint: str, movie_db: str, customer_db: str
 ) -> dict[str, list[tuple[Proc, Proc]]]:
     """`instances` pairs (a movie-service and a customer-service calling it) per setting, the
-    plain baseline first; all started together, so that they share one history."""
+    plain baseline first; all up before any is measured, so that they share one history.
+
+    One setting's pairs start at a time: thirty processes importing at once on two cores took
+    longer than `wait_ready` allows."""
     pairs: dict[str, list[tuple[Proc, Proc]]] = {}
     for name in [BASELINE, *names]:
         extra = variant_env(name, otlp_endpoint)
@@ -387,9 +390,9 @@ def start_variants(
                 f"customer-service-{name}-{n}", service_argv("customer-service"), c_env, c_port
             )
             pairs.setdefault(name, []).append((movie, customer))
-    for movie, customer in (pair for each in pairs.values() for pair in each):
-        wait_ready(movie, "/actuator/health")
-        wait_ready(customer, "/actuator/health")
+        for movie, customer in pairs[name]:
+            wait_ready(movie, "/actuator/health")
+            wait_ready(customer, "/actuator/health")
     return pairs
 
 
