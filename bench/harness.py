@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
@@ -435,6 +435,14 @@ def variant_targets(
     return targets
 
 
+class PairRatio(NamedTuple):
+    """One pair's ratios, setting over baseline, and which instances ran."""
+
+    cpu: float  # CPU per request
+    rps: float  # throughput
+    pairing: tuple[int, int]  # (baseline instance, setting instance)
+
+
 def measure_costs(
     wrk: str, targets: dict[tuple[str, str], list[Target]], pairs: int, duration: float
 ) -> dict[str, Any]:
@@ -451,10 +459,10 @@ def measure_costs(
     The baseline is not the services of the long rounds: those have served every target, PATCHes
     included, and a control measured against them came out x0.91-0.94, as cheap as the effects
     to be measured. Its processes start with the settings' and serve the same kinds of requests
-    (each setting's turn runs one of them). Processes
-    also differ from one another by several per cent for good (a fixed hash seed and no address
-    randomisation did not remove it), so each setting runs in several instances, and the pairs
-    go through every combination of a baseline instance with a setting's instance (`pairing`).
+    (each setting's turn runs one of them). Processes also differ from one another by several
+    per cent for good (a fixed hash seed and no address randomisation did not remove it), so
+    each setting runs in several instances, and the pairs go through every combination of a
+    baseline instance with a setting's instance (`pairing`).
     Reported: the median of the pair ratios and a distribution-free 90 % interval of it, which
     treats the pairs as independent: it covers the run-to-run noise, not fully the difference
     between a few processes (the control shows that).
@@ -464,9 +472,7 @@ def measure_costs(
         for target in each:
             run_wrk(wrk, target, 1)  # warm-up
     say(f"settings' costs: {len(measured)} targets x {pairs} pairs of {duration:g} s runs")
-    cpu: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
-    rps: dict[tuple[str, str], list[float]] = {key: [] for key in measured}
-    met: dict[tuple[str, str], list[tuple[int, int]]] = {key: [] for key in measured}
+    ratios: dict[tuple[str, str], list[PairRatio]] = {key: [] for key in measured}
     for n in range(pairs):
         for (name, kind), instances in measured.items():
             bases = targets[(BASELINE, kind)]
@@ -480,27 +486,32 @@ def measure_costs(
                     t.key for t, r in ((base, plain), (variant, mine)) if r["errors"]
                 )
                 raise SystemExit(f"errors while measuring {failed}: see {OUT}/*.log")
-            cpu[(name, kind)].append(mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"])
-            rps[(name, kind)].append(mine["rps"] / plain["rps"])
-            met[(name, kind)].append((i, j))
+            ratios[(name, kind)].append(
+                PairRatio(
+                    mine["cpu_ms_per_request"] / plain["cpu_ms_per_request"],
+                    mine["rps"] / plain["rps"],
+                    (i, j),
+                )
+            )
     costs: dict[str, Any] = {}
     for (name, kind), instances in measured.items():
-        ratios = cpu[(name, kind)]
-        low, high = median_interval(ratios)
-        throughput = statistics.median(rps[(name, kind)])
+        cpu = [r.cpu for r in ratios[(name, kind)]]
+        low, high = median_interval(cpu)
+        throughput = statistics.median(r.rps for r in ratios[(name, kind)])
         label = instances[0].label
         costs[f"{kind}_{name}"] = {
             "label": label,
             "instances": len(instances),
             "rps_ratio": throughput,
             "throughput_loss_pct": 100 * (1 - throughput),
-            "cpu_per_request_ratio": statistics.median(ratios),
+            "cpu_per_request_ratio": statistics.median(cpu),
             "cpu_per_request_ratio_90": [low, high],
-            "cpu_per_request_ratio_pairs": ratios,
-            "pairings": met[(name, kind)],  # (baseline instance, setting instance) of each pair
+            "cpu_per_request_ratio_pairs": cpu,
+            # (baseline instance, setting instance) of each pair
+            "pairings": [r.pairing for r in ratios[(name, kind)]],
         }
         say(
-            f"{label}: CPU per request x{statistics.median(ratios):.3f} "
+            f"{label}: CPU per request x{statistics.median(cpu):.3f} "
             f"(90 % interval x{low:.3f}-{high:.3f}), throughput x{throughput:.3f}"
         )
     return costs

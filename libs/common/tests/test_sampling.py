@@ -5,6 +5,7 @@ decide, it leaves the span to the SDK."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -116,6 +117,7 @@ def one_request(tracing: Tracing, headers: list[tuple[bytes, bytes]]) -> dict[st
                 int(span_context.trace_flags),
                 span_context.trace_state.to_header(),
                 span_context.is_remote,
+                span_context.is_valid,
             ),
             "sent": sent,
             "logged": logged,
@@ -156,6 +158,29 @@ def test_a_request_traces_as_when_the_sdk_decides(
         if here["recording"] and not {k for k, _ in headers} & {b"tracestate", b"baggage"}:
             # The spans compared were this module's, not the SDK's.
             assert started_here == [RecordedSpan, RecordedSpan]
+
+
+@pytest.fixture
+def seeded() -> Iterator[Callable[[int], None]]:
+    """`random.seed`, with the module's state restored afterwards."""
+    state = random.getstate()
+    yield random.seed
+    random.setstate(state)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS.values(), ids=SAMPLERS.keys())
+@pytest.mark.parametrize("headers", HEADER_CASES.values(), ids=HEADER_CASES.keys())
+def test_with_the_sdks_own_id_generator_the_ids_are_the_ones_it_would_draw(
+    sampler: Sampler, headers: list[tuple[bytes, bytes]], seeded: Callable[[int], None]
+) -> None:
+    """The default generator, which a root's ids are drawn for in one call: the same seed gives
+    the same trace, span and call ids, flags and decision as when the SDK draws them."""
+    for seed in range(8):
+        seeded(seed)
+        here = one_request(tracing_with(sampler, RandomIdGenerator(), decide_here=True), headers)
+        seeded(seed)
+        sdk = one_request(tracing_with(sampler, RandomIdGenerator(), decide_here=False), headers)
+        assert here == sdk
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,16 @@ decisions, ids, flags, headers and exported spans to the SDK's own over the head
 from __future__ import annotations
 
 import os
+import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import (
+    INVALID_SPAN,
     NonRecordingSpan,
     Span,
     SpanContext,
@@ -34,6 +37,7 @@ from opentelemetry.trace import (
     Tracer,
     set_span_in_context,
 )
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import AnyValue
 
 from netflux_common.spans import RecordedSpan, SpanSource
@@ -57,6 +61,11 @@ _W3C_ORDERS = frozenset({_W3C_ORDER, "tracecontext"})
 _TRACEPARENT_KEY = b"traceparent"
 _TO_SDK = frozenset({b"tracestate", b"baggage"})  # parsed only by the SDK's propagators
 _ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
+# The key a span is kept under in a context, learnt through the public API once.
+_SPAN_KEY = next(iter(set_span_in_context(INVALID_SPAN, Context())))
+_FLAGS = tuple(TraceFlags(flags) for flags in range(256))  # built once, not per request
+_TRACE_BITS = 128
+_TRACE_MASK = (1 << _TRACE_BITS) - 1
 
 
 class HeadSampling:
@@ -65,12 +74,18 @@ class HeadSampling:
     where the SDK is to start it (a request with `tracestate` or `baggage`, the child of a span
     the SDK started)."""
 
-    __slots__ = ("_bound", "_ids", "_random_flag", "source")
+    __slots__ = ("_bits", "_bound", "_ids", "_random_flag", "source")
 
     def __init__(self, root_bound: int, tracer: SdkTracer) -> None:
         self._bound = root_bound  # a root span is sampled when its trace id's low 64 bits are below
         self._ids = ids = tracer.id_generator
         self._random_flag = TraceFlags.RANDOM_TRACE_ID if ids.is_trace_id_random() else 0
+        # With the SDK's default generator, a root's trace and span ids come from one draw:
+        # `getrandbits(192)` yields the bits of `getrandbits(128)` then `getrandbits(64)`, the
+        # generator's two calls, so the ids are the ones it would give.
+        self._bits: Callable[[int], int] | None = (
+            random.getrandbits if type(ids) is RandomIdGenerator else None
+        )
         self.source = SpanSource(tracer)  # the recorded spans' scope, processors and limits
 
     @staticmethod
@@ -127,33 +142,38 @@ class HeadSampling:
             elif key in _TO_SDK:
                 return None
         parent = None
+        span_id = 0
         if traceparent is not None and (found := _remote_parent(traceparent)) is not None:
-            trace_id, span_id, flags = found
+            trace_id, parent_id, flags = found
             recorded = bool(flags & TraceFlags.SAMPLED)
             own_flags = flags & TraceFlags.RANDOM_TRACE_ID
             if recorded:
-                parent = SpanContext(trace_id, span_id, True, TraceFlags(flags))
+                parent = SpanContext(trace_id, parent_id, True, _FLAGS[flags])
         else:  # no parent, or one the propagator would ignore: a root span
-            trace_id = self._ids.generate_trace_id()
+            trace_id = 0
+            if self._bits is not None:
+                bits = self._bits(_TRACE_BITS + 64)
+                trace_id, span_id = bits & _TRACE_MASK, bits >> _TRACE_BITS
+            if not trace_id or not span_id:  # another generator, or a zero id (2^-64)
+                trace_id, span_id = self._ids.generate_trace_id(), 0
             recorded = trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self._bound
             own_flags = self._random_flag
-        context = SpanContext(
+        context = _span_context(
             trace_id,
-            self._ids.generate_span_id(),
-            False,
-            TraceFlags(own_flags | TraceFlags.SAMPLED if recorded else own_flags),
+            span_id or self._ids.generate_span_id(),
+            _FLAGS[own_flags | TraceFlags.SAMPLED if recorded else own_flags],
         )
         if not recorded:
             span: Span = NonRecordingSpan(context)
-            return span, set_span_in_context(span, Context())
+            return span, Context({_SPAN_KEY: span})
         # What the SDK's processors get as the parent context: the caller's, as extracted.
         extracted = Context()
         if parent is not None:
-            extracted = set_span_in_context(NonRecordingSpan(parent), extracted)
+            extracted = Context({_SPAN_KEY: NonRecordingSpan(parent)})
         span = RecordedSpan(
             name, context, parent, SpanKind.SERVER, attributes, self.source, extracted
         )
-        return span, set_span_in_context(span, Context())
+        return span, Context({_SPAN_KEY: span})
 
     def unrecorded_child(self, parent: Span) -> Span | None:
         """A span under `parent` (the current one) when the sampler would not record it."""
@@ -186,6 +206,13 @@ class HeadSampling:
         )
         # The parent context the SDK's processors get is the one passed to `start_span`: none.
         return RecordedSpan(name, own, context, kind, attributes, source or self.source, None)
+
+
+def _span_context(trace_id: int, span_id: int, flags: TraceFlags) -> SpanContext:
+    """A local span's context for valid (non-zero, in range) ids: the tuple `SpanContext`
+    builds, without its Python-level checks and defaults (a tenth of deciding for a request
+    not sampled, in the running service). Tests compare it with the SDK's."""
+    return tuple.__new__(SpanContext, (trace_id, span_id, False, flags, DEFAULT_TRACE_STATE, True))
 
 
 def _remote_parent(header: bytes) -> tuple[int, int, int] | None:

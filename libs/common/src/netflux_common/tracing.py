@@ -57,7 +57,7 @@ def _current_ids() -> tuple[str, str] | None:
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
         return None
-    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
 
 
 class _AsgiHeaders(Getter[Iterable[tuple[bytes, bytes]]]):
