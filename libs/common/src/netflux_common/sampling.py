@@ -37,7 +37,7 @@ from opentelemetry.trace import (
     Tracer,
     set_span_in_context,
 )
-from opentelemetry.trace.span import DEFAULT_TRACE_STATE
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 from opentelemetry.util.types import AnyValue
 
 from netflux_common.spans import RecordedSpan, SpanSource
@@ -180,9 +180,9 @@ class HeadSampling:
         context = parent.get_span_context()
         if parent.is_recording() or not context.is_valid or context.trace_flags.sampled:
             return None
-        flags = TraceFlags(context.trace_flags & TraceFlags.RANDOM_TRACE_ID)
-        own = SpanContext(
-            context.trace_id, self._ids.generate_span_id(), False, flags, context.trace_state
+        flags = _FLAGS[context.trace_flags & TraceFlags.RANDOM_TRACE_ID]
+        own = _span_context(
+            context.trace_id, self._ids.generate_span_id(), flags, context.trace_state
         )
         return NonRecordingSpan(own)
 
@@ -208,7 +208,9 @@ class HeadSampling:
         return RecordedSpan(name, own, context, kind, attributes, source or self.source, None)
 
 
-def _span_context(trace_id: int, span_id: int, flags: TraceFlags) -> SpanContext:
+def _span_context(
+    trace_id: int, span_id: int, flags: TraceFlags, state: TraceState = DEFAULT_TRACE_STATE
+) -> SpanContext:
     """A local span's context for valid (non-zero, in range) ids: the tuple `SpanContext`
     builds, without its Python-level checks and defaults (a tenth of deciding for a request
     not sampled, in the running service). Tests compare it with the SDK's."""
