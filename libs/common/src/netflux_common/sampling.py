@@ -214,7 +214,7 @@ def _span_context(
     """A local span's context for valid (non-zero, in range) ids: the tuple `SpanContext`
     builds, without its Python-level checks and defaults (a tenth of deciding for a request
     not sampled, in the running service). Tests compare it with the SDK's."""
-    return tuple.__new__(SpanContext, (trace_id, span_id, False, flags, DEFAULT_TRACE_STATE, True))
+    return tuple.__new__(SpanContext, (trace_id, span_id, False, flags, state, True))
 
 
 def _remote_parent(header: bytes) -> tuple[int, int, int] | None:
