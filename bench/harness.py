@@ -7,10 +7,11 @@ Starts a throwaway embedded PostgreSQL (the launcher of `make run`), both servic
 their containers run them (console script, environment, one process each) and the floors of
 bench/floors.py; loads every target with wrk (1 thread, 32 connections) after a warm-up, in
 interleaved rounds so that drift of the machine hits every target alike, and reports medians.
-Ratios to F1/F2 are the median of the per-round ratios. Then the settings' costs (tracing on,
-the request log line off, and a control that changes nothing), each in pairs of short runs beside
-a plain baseline started with them (`measure_costs`). Then it seeds 100,000 movies and measures
-again (scale mode). Writes bench/results.json and prints the table.
+Ratios to F1/F2 are the median of the per-round ratios. Then the settings' costs (tracing on at
+every request, a tenth and none sampled, the request log line off, and a control that changes
+nothing), each in pairs of short runs beside a plain baseline started with them
+(`measure_costs`). Then it seeds 100,000 movies and measures again (scale mode). Writes
+bench/results.json and prints the table.
 """
 
 from __future__ import annotations
