@@ -508,7 +508,6 @@ def measure_costs(
             "cpu_per_request_ratio": statistics.median(cpu),
             "cpu_per_request_ratio_90": [low, high],
             "cpu_per_request_ratio_pairs": cpu,
-            # (baseline instance, setting instance) of each pair
             "pairings": [r.pairing for r in ratios[(name, kind)]],
         }
         say(

@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import NoOpTracer, get_tracer
+from opentelemetry.trace import NoOpTracer, SpanContext, TraceFlags, TraceState, get_tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from netflux_common import sampling
@@ -177,10 +177,37 @@ def test_with_the_sdks_own_id_generator_the_ids_are_the_ones_it_would_draw(
     the same trace, span and call ids, flags and decision as when the SDK draws them."""
     for seed in range(8):
         seeded(seed)
-        here = one_request(tracing_with(sampler, RandomIdGenerator(), decide_here=True), headers)
+        fast = tracing_with(sampler, RandomIdGenerator(), decide_here=True)
+        assert fast.head_sampling is not None
+        assert fast.head_sampling._bits is not None
+        here = one_request(fast, headers)
         seeded(seed)
         sdk = one_request(tracing_with(sampler, RandomIdGenerator(), decide_here=False), headers)
         assert here == sdk
+
+
+def test_a_zero_span_id_in_the_draw_keeps_the_trace_id_and_draws_the_span_id_again(
+    monkeypatch: pytest.MonkeyPatch, seeded: Callable[[int], None]
+) -> None:
+    """What the SDK's generator does when its span id comes out zero."""
+    tracing = tracing_with(DEFAULT_OFF, RandomIdGenerator(), decide_here=True)
+    assert tracing.head_sampling is not None
+    monkeypatch.setattr(tracing.head_sampling, "_bits", lambda bits: 12345)  # span id bits zero
+    seeded(3)
+    redrawn = random.getrandbits(64)
+    seeded(3)
+    context = one_request(tracing, [])["context"]
+    assert context[:2] == (12345, redrawn)  # type: ignore[index]
+
+
+def test_a_span_context_built_here_is_the_apis() -> None:
+    state = TraceState([("vendor", "value")])
+    for flags in (0x00, 0x01, 0x02, 0x03):
+        built = sampling._span_context(7, 9, TraceFlags(flags), state)
+        assert built == SpanContext(7, 9, False, TraceFlags(flags), state)
+        assert type(built) is SpanContext
+        assert built.is_valid
+    assert sampling._span_context(7, 9, TraceFlags(1)) == SpanContext(7, 9, False, TraceFlags(1))
 
 
 @pytest.mark.parametrize(

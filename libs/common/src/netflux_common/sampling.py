@@ -63,7 +63,8 @@ _TO_SDK = frozenset({b"tracestate", b"baggage"})  # parsed only by the SDK's pro
 _ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
 # The key a span is kept under in a context, learnt through the public API once.
 _SPAN_KEY = next(iter(set_span_in_context(INVALID_SPAN, Context())))
-_FLAGS = tuple(TraceFlags(flags) for flags in range(256))  # built once, not per request
+# A lookup rather than constructing the int subclass for each request.
+_FLAGS = tuple(TraceFlags(flags) for flags in range(256))
 _TRACE_BITS = 128
 _TRACE_MASK = (1 << _TRACE_BITS) - 1
 
@@ -150,12 +151,13 @@ class HeadSampling:
             if recorded:
                 parent = SpanContext(trace_id, parent_id, True, _FLAGS[flags])
         else:  # no parent, or one the propagator would ignore: a root span
-            trace_id = 0
+            trace_id = span_id = 0
             if self._bits is not None:
                 bits = self._bits(_TRACE_BITS + 64)
                 trace_id, span_id = bits & _TRACE_MASK, bits >> _TRACE_BITS
-            if not trace_id or not span_id:  # another generator, or a zero id (2^-64)
-                trace_id, span_id = self._ids.generate_trace_id(), 0
+            if not trace_id:  # another generator; or a zero trace id (2^-128), redrawn
+                trace_id = self._ids.generate_trace_id()
+            # A zero span id is drawn again below, as the generator itself would.
             recorded = trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self._bound
             own_flags = self._random_flag
         context = _span_context(
