@@ -1,17 +1,19 @@
 """`make bench`: both services against the floors F1 and F2, in one run, on loopback.
 
     python -m bench [--quick] [--no-scale] [--rounds N] [--duration S] [--warmup S]
-                    [--pairs N] [--pair-duration S] [--instances N] [--settings A,B]
+                    [--pairs N] [--pair-duration S] [--instances N] [--phases N]
+                    [--settings A,B]
 
 Starts a throwaway embedded PostgreSQL (the launcher of `make run`), both services exactly as
 their containers run them (console script, environment, one process each) and the floors of
 bench/floors.py; loads every target with wrk (1 thread, 32 connections) after a warm-up, in
 interleaved rounds so that drift of the machine hits every target alike, and reports medians.
 Ratios to F1/F2 are the median of the per-round ratios. Then the settings' costs (tracing on at
-every request, a tenth and none sampled, the request log line off, and a control that changes
-nothing), each in pairs of short runs beside a plain baseline started with them
-(`measure_costs`). Then it seeds 100,000 movies and measures again (scale mode). Writes
-bench/results.json and prints the table.
+every request, a tenth and none sampled, on with its work a request switched off, the request
+log line off, and a control that changes nothing), each in pairs of short runs beside a plain
+baseline started with them (`measure_costs`), and tracing's work a request inside the traced
+processes, switched off and on under load (`measure_per_request`). Then it seeds 100,000 movies
+and measures again (scale mode). Writes bench/results.json and prints the table.
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
 
+from bench.switchable import MARK, RECORD, SWITCH
 from netflux_devstack.otlp import otlp_sink
 from netflux_devstack.polling import NotReady, wait_until
 from netflux_devstack.ports import free_port
@@ -68,10 +72,22 @@ class Proc:
     name: str
     popen: subprocess.Popen[bytes]
     port: int
+    tracing_on: bool = True  # see switch_tracing
+
+    @property
+    def records(self) -> Path:
+        """Where `bench.switchable` records this process's switches (its RECORD variable)."""
+        return OUT / f"{self.name}.switch"
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def switch_tracing(self, on: bool) -> None:
+        """Tracing's per-request work on or off in a process run by `bench.switchable`."""
+        if on != self.tracing_on:
+            self.popen.send_signal(SWITCH)
+            self.tracing_on = on
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -153,6 +169,13 @@ def service_argv(service: str) -> list[str]:
     return [str(Path(sys.executable).parent / service)]
 
 
+def spawn_switchable(service: str, name: str, env: dict[str, str], port: int) -> Proc:
+    """The service's console script run by `bench.switchable`, which records the switches in
+    the process's `records`."""
+    env = {**env, "PYTHONPATH": str(ROOT), RECORD: str(OUT / f"{name}.switch")}
+    return spawn(name, [sys.executable, "-m", "bench.switchable", service], env, port)
+
+
 # --- load --------------------------------------------------------------------------------------
 
 
@@ -176,11 +199,12 @@ VARIANTS = {
     "traced": "tracing on, every request sampled",
     "sampled": "tracing on, 10 % sampled",
     "unsampled": "tracing on, nothing sampled",
+    "idle": "tracing on, its work a request switched off",
     "nolog": "ACCESS_LOG=false",
     "again": "the same again (control)",
 }
 # The sampler of each tracing setting. "unsampled" is what tracing being on costs before any span
-# is recorded; with "traced" it splits the cost at a tenth into a fixed and a per-trace part.
+# is recorded, "traced" what it costs when every request is.
 SAMPLERS = {
     "traced": {},  # the SDK's default, parent-based always-on
     "sampled": {
@@ -191,11 +215,17 @@ SAMPLERS = {
 }
 
 
+# Tracing on as at a tenth, its work a request switched off from the start (bench.switchable):
+# what tracing costs a process besides its requests, which measure_per_request leaves out.
+IDLE = "idle"
+
+
 def variant_env(name: str, otlp_endpoint: str) -> dict[str, str]:
     if name == "nolog":
         return {"ACCESS_LOG": "false"}
-    if name in SAMPLERS:
-        return {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint, **SAMPLERS[name]}
+    if name in SAMPLERS or name == IDLE:
+        sampler = SAMPLERS.get(name, SAMPLERS["sampled"])
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint, **sampler}
     return {}  # the baseline and the control
 
 
@@ -220,23 +250,27 @@ def wrk_script(name: str) -> Path:
     return path
 
 
-def run_wrk(wrk: str, target: Target, duration: float) -> dict[str, Any]:
+def run_wrk(
+    wrk: str, target: Target, duration: float, during: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """One load run; `during` is called once the load has started, and the run waits for it."""
     cpu_before = sum(p.cpu_seconds() for p in target.servers)
     seconds = max(1, round(duration))
     argv = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     argv += ["-s", str(wrk_script(target.script)), target.url]
-    proc = subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        env={**os.environ, **target.env},
-        check=False,
-    )
+    env = {**os.environ, **target.env}
+    with subprocess.Popen(argv, stdout=PIPE, stderr=PIPE, text=True, env=env) as proc:
+        try:
+            if during is not None:
+                during()
+            stdout, stderr = proc.communicate(timeout=seconds + 30)
+        except BaseException:
+            proc.kill()
+            raise
     cpu = sum(p.cpu_seconds() for p in target.servers) - cpu_before
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    line = next((x for x in stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
-        raise SystemExit(f"wrk failed on {target.url}:\n{proc.stdout}\n{proc.stderr}")
+        raise SystemExit(f"wrk failed on {target.url}:\n{stdout}\n{stderr}")
     raw: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     requests = max(raw["requests"], 1)
     errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
@@ -395,14 +429,18 @@ def start_variants(
             c_env = service_env(
                 c_port, customer_db, MOVIE_SERVICE_URL=f"http://127.0.0.1:{m_port}", **extra
             )
-            movie = spawn(f"movie-service-{name}-{n}", service_argv("movie-service"), m_env, m_port)
-            customer = spawn(
-                f"customer-service-{name}-{n}", service_argv("customer-service"), c_env, c_port
+            # All through bench.switchable, the baseline too, so that only the setting differs.
+            movie = spawn_switchable("movie-service", f"movie-service-{name}-{n}", m_env, m_port)
+            customer = spawn_switchable(
+                "customer-service", f"customer-service-{name}-{n}", c_env, c_port
             )
             pairs.setdefault(name, []).append((movie, customer))
         for movie, customer in pairs[name]:
             wait_ready(movie, "/actuator/health")
             wait_ready(customer, "/actuator/health")
+            if name == IDLE:
+                movie.switch_tracing(False)
+                customer.switch_tracing(False)
     return pairs
 
 
@@ -517,6 +555,113 @@ def measure_costs(
     return costs
 
 
+def measure_per_request(
+    wrk: str,
+    targets: dict[tuple[str, str], list[Target]],
+    phases: int,
+    phase: float = 0.6,
+    settle: float = 0.2,
+) -> dict[str, Any]:
+    """Tracing's work a request, inside each tracing setting's own processes: under one
+    continuous load on each instance in turn, tracing's per-request work is switched off and on
+    every `phase` seconds (`bench.switchable`), `phases` times, and each phase's CPU per request
+    is taken from `settle` seconds after its switch to the next one (the processes record their
+    CPU time and answered requests at both moments), so that requests begun before a switch
+    are not counted in the phase after it. Each three consecutive phases (off, on, off or on,
+    off, on) give a ratio, on / off, the middle one against the mean of the other two, which
+    cancels a drift that is linear over the 1.8 s; reported: their median and its interval.
+
+    Why alternate this fast: the machine's speed moves by the second (identical 2 s runs of one
+    process, one after another, differed by up to 30 %: its CPU per request is what is left of
+    one core while wrk and the export run on the other), and the processes differ from one
+    another for good, which limits `measure_costs`. What a process pays for tracing besides its
+    requests is not in these ratios (see bench/switchable.py): `measure_costs` has that, and
+    the `idle` setting measures it.
+    """
+    traced = {key: each for key, each in targets.items() if key[0] in SAMPLERS}
+    say(
+        f"tracing's work a request, switched in one process: {len(traced)} targets, "
+        f"{phases} phases of {phase:g} s on each instance"
+    )
+    found: dict[str, Any] = {}
+    for (name, kind), instances in traced.items():
+        ratios: list[float] = []
+        for target in instances:
+            phased = alternate(wrk, target, phases, phase, settle)
+            ratios += [_triplet_ratio(phased[n : n + 3]) for n in range(0, len(phased) - 2, 3)]
+        low, high = median_interval(ratios)
+        label = instances[0].label
+        found[f"{kind}_{name}"] = {
+            "label": label,
+            "instances": len(instances),
+            "phases": phases,
+            "phase_s": phase,
+            "cpu_per_request_ratio": statistics.median(ratios),
+            "cpu_per_request_ratio_90": [low, high],
+            "cpu_per_request_ratio_triplets": ratios,
+        }
+        say(
+            f"{label}, its work a request: CPU per request x{statistics.median(ratios):.3f} "
+            f"(90 % interval x{low:.3f}-{high:.3f}, {len(ratios)} triplets)"
+        )
+    return found
+
+
+class Phase(NamedTuple):
+    on: bool  # tracing's per-request work
+    cpu_per_request: float  # seconds, the target's processes together
+
+
+def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float) -> list[Phase]:
+    """One instance's phases under one load (see measure_per_request); tracing on again after."""
+    procs = target.servers
+    for proc in procs:
+        proc.switch_tracing(True)
+        proc.records.unlink(missing_ok=True)
+
+    def switching() -> None:
+        time.sleep(1)  # the load's connections up
+        due = time.monotonic()
+        for n in range(phases + 1):
+            for proc in procs:
+                proc.switch_tracing(not proc.tracing_on)
+            if n == phases:
+                break
+            time.sleep(settle)
+            for proc in procs:
+                proc.popen.send_signal(MARK)
+            due += phase
+            time.sleep(max(0.0, due - time.monotonic()))
+
+    result = run_wrk(wrk, target, phases * phase + 2, during=switching)
+    if result["errors"]:
+        raise SystemExit(f"errors while measuring {target.key}: see {OUT}/*.log")
+    for proc in procs:
+        proc.switch_tracing(True)
+    time.sleep(0.05)  # the last records written
+    # Per process: switch 0, mark 0, switch 1, mark 1, ..., switch `phases` (then the one back on).
+    records = [
+        [line.split() for line in proc.records.read_text().splitlines()[: 2 * phases + 1]]
+        for proc in procs
+    ]
+    if any(len(each) != 2 * phases + 1 for each in records):
+        raise SystemExit(f"{target.key}: a process missed a switch, see {OUT}/*.switch")
+    found = []
+    for n in range(phases):
+        mark, end = 2 * n + 1, 2 * n + 2
+        cpu = sum(int(each[end][1]) - int(each[mark][1]) for each in records) / 1e9
+        answered = int(records[0][end][2]) - int(records[0][mark][2])  # the entry's requests
+        found.append(Phase(records[0][mark][0] == "on", cpu / max(answered, 1)))
+    return found
+
+
+def _triplet_ratio(three: list[Phase]) -> float:
+    """on / off of three consecutive phases: the middle one against the mean of the others."""
+    first, middle, last = three
+    sides = (first.cpu_per_request + last.cpu_per_request) / 2
+    return middle.cpu_per_request / sides if middle.on else sides / middle.cpu_per_request
+
+
 def pairing(n: int, k: int) -> tuple[int, int]:
     """(baseline instance, setting instance) of the n-th pair, for k instances of each: pairs
     2m and 2m+1 measure one pairing both ways round (ABBA), and 2k² pairs cover all k²."""
@@ -611,6 +756,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pair-duration", type=float, default=2)
     parser.add_argument(
+        "--phases",
+        type=int,
+        default=45,  # 15 triplets an instance, 45 over the default three
+        help="phases of tracing's work a request switched off and on, on each instance",
+    )
+    parser.add_argument(
         "--instances",
         type=int,
         default=3,
@@ -660,7 +811,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.monotonic()
     wrk = ensure_wrk()
     OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.log"):
+    for old in [*OUT.glob("*.log"), *OUT.glob("*.switch")]:
         old.unlink()
     results: dict[str, Any] = {
         "machine": {
@@ -744,10 +895,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                     # The smoke measures the customer GET only.
                     kinds = ("customer",) if args.quick else ("genre", "customer")
                     pairs = 1 if args.quick else args.pairs
-                    costs = measure_costs(
-                        wrk, variant_targets(variants, kinds), pairs, args.pair_duration
+                    compared = variant_targets(variants, kinds)
+                    results["settings_costs"] = measure_costs(
+                        wrk, compared, pairs, args.pair_duration
                     )
-                    results["settings_costs"] = costs
+                    results["tracing_per_request"] = measure_per_request(
+                        wrk, compared, 6 if args.quick else args.phases
+                    )
         finally:
             for proc in reversed(procs):
                 proc.stop()

@@ -5,7 +5,6 @@ import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -17,10 +16,8 @@ ROOTS = 2000  # requests entering with no `traceparent`, as wrk's do
 
 
 @pytest.fixture
-def harness(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    # bench/ is run from the repository's root (`python -m bench`), not installed.
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
-    from bench import harness
+def harness() -> ModuleType:
+    from bench import harness  # on the path from the repository's root (pyproject's pytest)
 
     return harness
 

@@ -151,7 +151,7 @@ class HeadSampling:
             if recorded:
                 parent = SpanContext(trace_id, parent_id, True, _FLAGS[flags])
         else:  # no parent, or one the propagator would ignore: a root span
-            trace_id = span_id = 0
+            trace_id = 0
             if self._bits is not None:
                 bits = self._bits(_TRACE_BITS + 64)
                 trace_id, span_id = bits & _TRACE_MASK, bits >> _TRACE_BITS

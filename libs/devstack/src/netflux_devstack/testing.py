@@ -167,13 +167,15 @@ def service_process(
     within: float = 30,
     port: int | None = None,
     stdout: IO[bytes] | None = None,
+    command: list[str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A service as its container runs it (`python -m <package>.main`, one process) on a
-    loopback port (a free one unless given); yields its URL and process once healthy, and stops
-    it with SIGTERM. Its log (stdout) goes to `stdout` when given."""
+    """A service as its container runs it (`python -m <package>.main`, one process, unless
+    `command` says otherwise) on a loopback port (a free one unless given); yields its URL and
+    process once healthy, and stops it with SIGTERM. Its log (stdout) goes to `stdout` when
+    given."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", f"{package}.main"],
+        command or [sys.executable, "-m", f"{package}.main"],
         env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env},
         start_new_session=True,
         stdout=stdout,
