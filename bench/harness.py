@@ -569,7 +569,8 @@ def measure_per_request(
     CPU time and answered requests at both moments), so that requests begun before a switch
     are not counted in the phase after it. Each three consecutive phases (off, on, off or on,
     off, on) give a ratio, on / off, the middle one against the mean of the other two, which
-    cancels a drift that is linear over the 1.8 s; reported: their median and its interval.
+    cancels a drift that is linear over the 1.8 s, with the span export's CPU given to the "on"
+    phases (`triplet_ratio`); reported: their median and its interval.
 
     Why alternate this fast: the machine's speed moves by the second (identical 2 s runs of one
     process, one after another, differed by up to 30 %: its CPU per request is what is left of
@@ -586,9 +587,12 @@ def measure_per_request(
     found: dict[str, Any] = {}
     for (name, kind), instances in traced.items():
         ratios: list[float] = []
+        every: list[Phase] = []
         for target in instances:
             phased = alternate(wrk, target, phases, phase, settle)
-            ratios += [_triplet_ratio(phased[n : n + 3]) for n in range(0, len(phased) - 2, 3)]
+            ratios += [triplet_ratio(phased[n : n + 3]) for n in range(0, len(phased) - 2, 3)]
+            every += phased
+        traced_requests = sum(p.answered for p in every if p.on)
         low, high = median_interval(ratios)
         label = instances[0].label
         found[f"{kind}_{name}"] = {
@@ -599,6 +603,8 @@ def measure_per_request(
             "cpu_per_request_ratio": statistics.median(ratios),
             "cpu_per_request_ratio_90": [low, high],
             "cpu_per_request_ratio_triplets": ratios,
+            # The span export's CPU, per request served with tracing's work on.
+            "export_cpu_ms_per_request": 1000 * sum(p.other_cpu for p in every) / traced_requests,
         }
         say(
             f"{label}, its work a request: CPU per request x{statistics.median(ratios):.3f} "
@@ -609,7 +615,9 @@ def measure_per_request(
 
 class Phase(NamedTuple):
     on: bool  # tracing's per-request work
-    cpu_per_request: float  # seconds, the target's processes together
+    main_cpu: float  # seconds of the processes' main threads, which serve the requests
+    other_cpu: float  # seconds of their other threads: the span export's
+    answered: int  # by the entry process (the target's first)
 
 
 def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float) -> list[Phase]:
@@ -638,28 +646,49 @@ def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float
         raise SystemExit(f"errors while measuring {target.key}: see {OUT}/*.log")
     for proc in procs:
         proc.switch_tracing(True)
-    time.sleep(0.05)  # the last records written
-    # Per process: switch 0, mark 0, switch 1, mark 1, ..., switch `phases` (then the one back on).
-    records = [
-        [line.split() for line in proc.records.read_text().splitlines()[: 2 * phases + 1]]
-        for proc in procs
-    ]
-    if any(len(each) != 2 * phases + 1 for each in records):
+    found = phases_of([proc.records.read_text() for proc in procs], phases)
+    if found is None:
         raise SystemExit(f"{target.key}: a process missed a switch, see {OUT}/*.switch")
-    found = []
-    for n in range(phases):
-        mark, end = 2 * n + 1, 2 * n + 2
-        cpu = sum(int(each[end][1]) - int(each[mark][1]) for each in records) / 1e9
-        answered = int(records[0][end][2]) - int(records[0][mark][2])  # the entry's requests
-        found.append(Phase(records[0][mark][0] == "on", cpu / max(answered, 1)))
     return found
 
 
-def _triplet_ratio(three: list[Phase]) -> float:
-    """on / off of three consecutive phases: the middle one against the mean of the others."""
+def phases_of(records: Sequence[str], phases: int) -> list[Phase] | None:
+    """The phases in the processes' records (the entry's first): each from its mark to the
+    next switch, CPU summed over the processes, requests the entry's. None if one is short.
+
+    A process records switch 0, mark 0, switch 1, mark 1, ..., switch `phases` (and the switch
+    back on after them), each as "<state begun> <CPU ns> <main thread's CPU ns> <requests
+    answered>"."""
+    rows = [[line.split() for line in text.splitlines()[: 2 * phases + 1]] for text in records]
+    if any(len(each) != 2 * phases + 1 for each in rows):
+        return None
+    found = []
+    for n in range(phases):
+        mark, end = 2 * n + 1, 2 * n + 2
+        cpu, main = (
+            sum(int(each[end][column]) - int(each[mark][column]) for each in rows) / 1e9
+            for column in (1, 2)
+        )
+        answered = int(rows[0][end][3]) - int(rows[0][mark][3])
+        found.append(Phase(rows[0][mark][0] == "on", main, cpu - main, max(answered, 1)))
+    return found
+
+
+def triplet_ratio(three: Sequence[Phase]) -> float:
+    """on / off of three consecutive phases: the middle one against the mean of the others.
+
+    The span export runs in its own thread whenever a batch is due (every 5 s, or 512 spans),
+    often in an "off" phase after the "on" one whose spans it sends: the three phases' export
+    CPU goes to their "on" phases (the only ones that make spans)."""
+    export = sum(p.other_cpu for p in three)
+    ons = sum(p.on for p in three)
+
+    def per_request(p: Phase) -> float:
+        return (p.main_cpu + (export / ons if p.on else 0.0)) / p.answered
+
     first, middle, last = three
-    sides = (first.cpu_per_request + last.cpu_per_request) / 2
-    return middle.cpu_per_request / sides if middle.on else sides / middle.cpu_per_request
+    sides = (per_request(first) + per_request(last)) / 2
+    return per_request(middle) / sides if middle.on else sides / per_request(middle)
 
 
 def pairing(n: int, k: int) -> tuple[int, int]:

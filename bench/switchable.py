@@ -51,9 +51,10 @@ class Switch:
     """Flips tracing's per-request work. Requests in flight keep what they started with: the
     request layer holds its span, and a call's span is its own.
 
-    With a `record` file, each flip appends the state it starts, the process's CPU time so far
-    (all threads, nanoseconds) and the requests it has answered so far (its metrics):
-    the phases between flips are what the bench compares."""
+    With a `record` file, each flip (and each mark) appends the state it starts, the CPU time
+    so far of the process (all threads) and of its main thread (nanoseconds), and the requests
+    it has answered so far (its metrics): the phases between are what the bench compares. The
+    main thread serves the requests; the others' CPU is the span export's (see bench.harness)."""
 
     def __init__(self, record: Path | None = None) -> None:
         self.on = True
@@ -74,9 +75,10 @@ class Switch:
 
     def mark(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         if self.record is not None:
-            cpu = time.process_time_ns()
+            # A signal handler runs in the main thread: thread_time is the serving thread's.
+            cpu, main = time.process_time_ns(), time.thread_time_ns()
             with self.record.open("a") as out:
-                out.write(f"{'on' if self.on else 'off'} {cpu} {self.answered()}\n")
+                out.write(f"{'on' if self.on else 'off'} {cpu} {main} {self.answered()}\n")
 
     def answered(self) -> int:
         return sum(

@@ -1,5 +1,6 @@
-"""The bench's settings' costs: each setting's processes paired with the plain baseline's, and
-the tracing settings running the sampling the AWS tasks run, at the share they name."""
+"""The bench's settings' costs: each setting's processes paired with the plain baseline's, the
+tracing settings running the sampling the AWS tasks run, at the share they name; and tracing's
+work a request inside one process, read from the processes' switch records."""
 
 import os
 import random
@@ -99,6 +100,73 @@ def test_sampled_records_a_tenth(
     assert 0.08 <= recorded_share(harness, "sampled", monkeypatch, started) <= 0.12
 
 
+def test_idle_runs_tracing_as_at_a_tenth(harness: ModuleType) -> None:
+    # Its processes are switched off once up (start_variants): only what tracing costs a
+    # process besides its requests is left, under the tasks' sampler.
+    endpoint = "http://127.0.0.1:9"
+    assert harness.variant_env("idle", endpoint) == harness.variant_env("sampled", endpoint)
+
+
 @pytest.mark.parametrize("name", ["nolog", "again"])
 def test_the_other_settings_leave_tracing_off(harness: ModuleType, name: str) -> None:
     assert not any(k.startswith("OTEL_") for k in harness.variant_env(name, "http://x"))
+
+
+def record(*rows: tuple[str, float, float, int]) -> str:
+    """A process's switch records: state begun, CPU seconds so far (all threads, main thread),
+    requests answered so far."""
+    return "".join(
+        f"{state} {round(cpu * 1e9)} {round(main * 1e9)} {answered}\n"
+        for state, cpu, main, answered in rows
+    )
+
+
+def test_a_phase_runs_from_its_mark_to_the_next_switch_with_both_processes_cpu(
+    harness: ModuleType,
+) -> None:
+    entry = record(
+        ("off", 1.0, 1.0, 100),
+        ("off", 1.2, 1.2, 150),
+        ("on", 1.8, 1.7, 300),
+        ("on", 2.0, 1.9, 340),
+        ("off", 2.6, 2.4, 500),
+    )
+    called = record(
+        ("off", 5.0, 4.0, 0),
+        ("off", 5.1, 4.1, 9),
+        ("on", 5.4, 4.4, 30),
+        ("on", 5.5, 4.5, 33),
+        ("off", 5.8, 4.7, 60),
+    )
+    phases = harness.phases_of([entry, called], 2)
+    assert [p.on for p in phases] == [False, True]
+    # From the mark to the next switch: main threads 0.5 + 0.3 s, then 0.5 + 0.2 s; the other
+    # threads 0.1 + 0 s, then 0.1 + 0.1 s; the entry's 150, then 160 requests.
+    assert [p.main_cpu for p in phases] == pytest.approx([0.8, 0.7])
+    assert [p.other_cpu for p in phases] == pytest.approx([0.1, 0.2])
+    assert [p.answered for p in phases] == [150, 160]
+
+
+def test_records_short_of_a_switch_are_refused(harness: ModuleType) -> None:
+    short = record(("off", 1.0, 1.0, 0), ("off", 1.1, 1.1, 5))
+    assert harness.phases_of([short], 2) is None
+
+
+def test_a_triplet_reads_on_over_off_whichever_state_is_in_the_middle(
+    harness: ModuleType,
+) -> None:
+    phase = harness.Phase
+    on_middle = [phase(False, 10, 0, 10), phase(True, 13, 0, 10), phase(False, 12, 0, 10)]
+    off_middle = [phase(True, 12, 0, 10), phase(False, 10, 0, 10), phase(True, 10, 0, 10)]
+    assert harness.triplet_ratio(on_middle) == pytest.approx(1.3 / 1.1)
+    assert harness.triplet_ratio(off_middle) == pytest.approx(1.1 / 1.0)
+
+
+def test_the_export_threads_cpu_is_the_on_phases_whenever_it_ran(harness: ModuleType) -> None:
+    phase = harness.Phase
+    # The export of the on phase's spans ran in the off phase after it: 2 s, all of it on's.
+    exported_late = [phase(False, 10, 0, 10), phase(True, 10, 0, 10), phase(False, 10, 2, 10)]
+    assert harness.triplet_ratio(exported_late) == pytest.approx(1.2)
+    # Two on phases share it.
+    two_on = [phase(True, 10, 0, 10), phase(False, 10, 2, 10), phase(True, 10, 0, 10)]
+    assert harness.triplet_ratio(two_on) == pytest.approx(1.1)
