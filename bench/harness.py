@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import asyncpg
 import httpx
 
-from bench.switchable import MARK, RECORD, SWITCH
+from bench.switchable import MARK, OFF, ON, RECORD
 from netflux_devstack.otlp import otlp_sink
 from netflux_devstack.polling import NotReady, wait_until
 from netflux_devstack.ports import free_port
@@ -72,22 +72,30 @@ class Proc:
     name: str
     popen: subprocess.Popen[bytes]
     port: int
-    tracing_on: bool = True  # see switch_tracing
 
     @property
     def records(self) -> Path:
-        """Where `bench.switchable` records this process's switches (its RECORD variable)."""
-        return OUT / f"{self.name}.switch"
+        """Where `bench.switchable` records this process's signals."""
+        return records_of(self.name)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def switch_tracing(self, on: bool) -> None:
-        """Tracing's per-request work on or off in a process run by `bench.switchable`."""
-        if on != self.tracing_on:
-            self.popen.send_signal(SWITCH)
-            self.tracing_on = on
+    def signal_recorded(self, signum: int) -> None:
+        """Sends one of `bench.switchable`'s signals and waits for its record: the process has
+        handled it before anything else is done."""
+        lines = self.records.read_text().count("\n") if self.records.exists() else 0
+
+        def recorded() -> bool:
+            return self.records.exists() and self.records.read_text().count("\n") > lines
+
+        self.popen.send_signal(signum)
+        wait_until(recorded, timeout=5, interval=0.001, what=f"{self.name}'s record of {signum}")
+
+    def tracing_per_request(self, on: bool) -> None:
+        """Tracing's work a request on or off (run by `bench.switchable`)."""
+        self.signal_recorded(ON if on else OFF)
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -169,10 +177,14 @@ def service_argv(service: str) -> list[str]:
     return [str(Path(sys.executable).parent / service)]
 
 
+def records_of(name: str) -> Path:
+    return OUT / f"{name}.switch"
+
+
 def spawn_switchable(service: str, name: str, env: dict[str, str], port: int) -> Proc:
-    """The service's console script run by `bench.switchable`, which records the switches in
-    the process's `records`."""
-    env = {**env, "PYTHONPATH": str(ROOT), RECORD: str(OUT / f"{name}.switch")}
+    """The service's console script run by `bench.switchable`, which records the signals it
+    handles in the process's `records`."""
+    env = {**env, "PYTHONPATH": str(ROOT), RECORD: str(records_of(name))}
     return spawn(name, [sys.executable, "-m", "bench.switchable", service], env, port)
 
 
@@ -439,8 +451,8 @@ def start_variants(
             wait_ready(movie, "/actuator/health")
             wait_ready(customer, "/actuator/health")
             if name == IDLE:
-                movie.switch_tracing(False)
-                customer.switch_tracing(False)
+                movie.tracing_per_request(False)
+                customer.tracing_per_request(False)
     return pairs
 
 
@@ -569,15 +581,22 @@ def measure_per_request(
     CPU time and answered requests at both moments), so that requests begun before a switch
     are not counted in the phase after it. Each three consecutive phases (off, on, off or on,
     off, on) give a ratio, on / off, the middle one against the mean of the other two, which
-    cancels a drift that is linear over the 1.8 s, with the span export's CPU given to the "on"
-    phases (`triplet_ratio`); reported: their median and its interval.
+    cancels a drift that is linear over the 1.8 s (`triplet_ratio`). Reported: their median
+    with its interval, and each instance's median.
+
+    The span export runs in its own thread when a batch is due (every 5 s, or at 512 spans): at
+    a tenth sampled in one triplet out of several, and often in an "off" phase after the spans'
+    "on" one. So the export's CPU over an instance's whole run is divided among the requests
+    its "on" phases served, and added to each of them.
 
     Why alternate this fast: the machine's speed moves by the second (identical 2 s runs of one
     process, one after another, differed by up to 30 %: its CPU per request is what is left of
     one core while wrk and the export run on the other), and the processes differ from one
-    another for good, which limits `measure_costs`. What a process pays for tracing besides its
-    requests is not in these ratios (see bench/switchable.py): `measure_costs` has that, and
-    the `idle` setting measures it.
+    another for good, which limits `measure_costs`. The interval treats the triplets as
+    independent; neighbours in time are not quite, so it is somewhat narrow (the instances'
+    medians show the spread between processes). What a process pays for tracing besides its
+    requests is not in these ratios (see bench/switchable.py): the `idle` setting compares it
+    between processes, with `measure_costs`' resolution; the two multiply.
     """
     traced = {key: each for key, each in targets.items() if key[0] in SAMPLERS}
     say(
@@ -587,12 +606,15 @@ def measure_per_request(
     found: dict[str, Any] = {}
     for (name, kind), instances in traced.items():
         ratios: list[float] = []
-        every: list[Phase] = []
+        by_instance: list[float] = []
+        exports: list[float] = []
         for target in instances:
             phased = alternate(wrk, target, phases, phase, settle)
-            ratios += [triplet_ratio(phased[n : n + 3]) for n in range(0, len(phased) - 2, 3)]
-            every += phased
-        traced_requests = sum(p.answered for p in every if p.on)
+            export = export_per_request(phased)
+            mine = [triplet_ratio(phased[n : n + 3], export) for n in range(0, phases, 3)]
+            ratios += mine
+            by_instance.append(statistics.median(mine))
+            exports.append(export)
         low, high = median_interval(ratios)
         label = instances[0].label
         found[f"{kind}_{name}"] = {
@@ -602,13 +624,15 @@ def measure_per_request(
             "phase_s": phase,
             "cpu_per_request_ratio": statistics.median(ratios),
             "cpu_per_request_ratio_90": [low, high],
+            "cpu_per_request_ratio_by_instance": by_instance,
             "cpu_per_request_ratio_triplets": ratios,
-            # The span export's CPU, per request served with tracing's work on.
-            "export_cpu_ms_per_request": 1000 * sum(p.other_cpu for p in every) / traced_requests,
+            "export_cpu_ms_per_traced_request": [1000 * e for e in exports],
         }
         say(
             f"{label}, its work a request: CPU per request x{statistics.median(ratios):.3f} "
-            f"(90 % interval x{low:.3f}-{high:.3f}, {len(ratios)} triplets)"
+            f"(90 % interval x{low:.3f}-{high:.3f}, {len(ratios)} triplets; instances "
+            + ", ".join(f"x{r:.3f}" for r in by_instance)
+            + ")"
         )
     return found
 
@@ -621,10 +645,10 @@ class Phase(NamedTuple):
 
 
 def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float) -> list[Phase]:
-    """One instance's phases under one load (see measure_per_request); tracing on again after."""
+    """One instance's phases under one load (see measure_per_request), from "off"; tracing's
+    work a request on again after."""
     procs = target.servers
     for proc in procs:
-        proc.switch_tracing(True)
         proc.records.unlink(missing_ok=True)
 
     def switching() -> None:
@@ -632,12 +656,12 @@ def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float
         due = time.monotonic()
         for n in range(phases + 1):
             for proc in procs:
-                proc.switch_tracing(not proc.tracing_on)
+                proc.tracing_per_request(n % 2 == 1)
             if n == phases:
                 break
             time.sleep(settle)
             for proc in procs:
-                proc.popen.send_signal(MARK)
+                proc.signal_recorded(MARK)
             due += phase
             time.sleep(max(0.0, due - time.monotonic()))
 
@@ -645,23 +669,25 @@ def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float
     if result["errors"]:
         raise SystemExit(f"errors while measuring {target.key}: see {OUT}/*.log")
     for proc in procs:
-        proc.switch_tracing(True)
-    found = phases_of([proc.records.read_text() for proc in procs], phases)
-    if found is None:
-        raise SystemExit(f"{target.key}: a process missed a switch, see {OUT}/*.switch")
-    return found
+        proc.tracing_per_request(True)
+    try:
+        return phases_of([proc.records.read_text() for proc in procs], phases)
+    except ValueError as error:
+        raise SystemExit(f"{target.key}: {error}; see {OUT}/*.switch") from None
 
 
-def phases_of(records: Sequence[str], phases: int) -> list[Phase] | None:
+def phases_of(records: Sequence[str], phases: int) -> list[Phase]:
     """The phases in the processes' records (the entry's first): each from its mark to the
-    next switch, CPU summed over the processes, requests the entry's. None if one is short.
+    next switch, CPU summed over the processes, requests the entry's.
 
-    A process records switch 0, mark 0, switch 1, mark 1, ..., switch `phases` (and the switch
-    back on after them), each as "<state begun> <CPU ns> <main thread's CPU ns> <requests
-    answered>"."""
+    Each process records switch 0, mark 0, switch 1, mark 1, ..., switch `phases` (and the
+    switch back on after them), each as "<state> <CPU ns> <main thread's CPU ns> <requests
+    answered>", the states off, off, on, on, off, ... ValueError otherwise, or for a phase
+    that served no request (the load had stopped)."""
+    expected = ["on" if (n // 2) % 2 else "off" for n in range(2 * phases + 1)]
     rows = [[line.split() for line in text.splitlines()[: 2 * phases + 1]] for text in records]
-    if any(len(each) != 2 * phases + 1 for each in rows):
-        return None
+    if any([row[0] for row in each] != expected for each in rows):
+        raise ValueError("a process's records are not the switches and marks sent")
     found = []
     for n in range(phases):
         mark, end = 2 * n + 1, 2 * n + 2
@@ -670,21 +696,25 @@ def phases_of(records: Sequence[str], phases: int) -> list[Phase] | None:
             for column in (1, 2)
         )
         answered = int(rows[0][end][3]) - int(rows[0][mark][3])
-        found.append(Phase(rows[0][mark][0] == "on", main, cpu - main, max(answered, 1)))
+        if answered <= 0:
+            raise ValueError(f"phase {n} served no request")
+        found.append(Phase(expected[mark] == "on", main, cpu - main, answered))
     return found
 
 
-def triplet_ratio(three: Sequence[Phase]) -> float:
-    """on / off of three consecutive phases: the middle one against the mean of the others.
+def export_per_request(phases: Sequence[Phase]) -> float:
+    """The other threads' CPU (the span export's) over all `phases`, per request of the "on"
+    ones: the only phases that make spans."""
+    return sum(p.other_cpu for p in phases) / sum(p.answered for p in phases if p.on)
 
-    The span export runs in its own thread whenever a batch is due (every 5 s, or 512 spans),
-    often in an "off" phase after the "on" one whose spans it sends: the three phases' export
-    CPU goes to their "on" phases (the only ones that make spans)."""
-    export = sum(p.other_cpu for p in three)
-    ons = sum(p.on for p in three)
+
+def triplet_ratio(three: Sequence[Phase], export: float) -> float:
+    """on / off of three consecutive phases, the middle one against the mean of the others;
+    `export` (seconds a request) is added to the "on" phases' CPU per request, which leaves
+    out the export's own CPU in the phases."""
 
     def per_request(p: Phase) -> float:
-        return (p.main_cpu + (export / ons if p.on else 0.0)) / p.answered
+        return p.main_cpu / p.answered + (export if p.on else 0.0)
 
     first, middle, last = three
     sides = (per_request(first) + per_request(last)) / 2
@@ -808,6 +838,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
     if args.instances < 1 or args.pairs < 1:
         parser.error("--instances and --pairs must be at least 1")
+    if args.phases < 3 or args.phases % 3:
+        parser.error("--phases must be a multiple of 3 (phases are compared three at a time)")
     if args.quick:
         args.rounds, args.duration, args.warmup, args.pair_duration = 1, 2, 1, 2
     return args

@@ -1,20 +1,27 @@
-"""A service run as its console script runs it, with tracing's per-request work switchable: each
-SIGUSR1 turns it off or back on, inside the running process (bench only).
+"""A service run as its console script runs it, with tracing's per-request work switchable
+inside the running process (bench only): SIGUSR1 turns it off, SIGUSR2 back on.
 
     python -m bench.switchable movie-service
 
 Between two processes, the bench cannot resolve a cost of a few per cent: processes differ from
 one another by several per cent for good (the control setting shows it). Switched inside one
-process, the same process serves both halves of each pair, so what differs is tracing's work a
-request: the server span, the movie-service call's span and its `traceparent`, the SQL spans and
-the log line's ids. What the switch cannot take away is what tracing costs a process whether
-or not it serves requests (the SDK loaded, the export thread waiting): the settings measured
-between processes include it.
+process, the same process serves both halves of each comparison, so what differs is tracing's
+work a request: the server span, the movie-service call's span and its `traceparent`, the SQL
+spans and the log line's ids. What the switch cannot take away is what tracing costs a process
+whether or not it serves requests (the SDK loaded, the export thread waiting): the settings
+measured between processes include it.
 
 Off, `Tracing.start_server_span` answers None (as for /actuator/*) and `Tracing.client_call` a
 `ClientCall(None)` (as with tracing off), and log lines get no trace ids. The SQL statement
-listeners stay: with no request span they return at their first check, which costs well under
-a microsecond a statement, so the switch reads that little low.
+listeners stay: with no request span they return at their first check (SQLAlchemy's dispatch
+to them and `get_current_span()`, for each statement; a customer GET runs one), so the switch
+reads that little low.
+
+With `BENCH_SWITCH_RECORD` set, every signal, SIGRTMIN included (which switches nothing),
+appends a line to that file: the state now, the CPU time so far of the process (all threads)
+and of its main thread (nanoseconds), and the requests answered so far. The bench compares the
+phases between two lines. Signals set a state rather than toggle it, so one lost in a merge
+(two of a kind pending at once are delivered as one) changes nothing.
 """
 
 from __future__ import annotations
@@ -29,76 +36,64 @@ from types import FrameType
 from typing import Any
 
 from netflux_common import logging as netflux_logging
-from netflux_common.logging import TraceIds
 from netflux_common.metrics import Metrics
-from netflux_common.telemetry import RequestTelemetry
 from netflux_common.tracing import ClientCall, Tracing
 
-SWITCH = signal.SIGUSR1
-MARK = signal.SIGUSR2  # records without flipping
-RECORD = "BENCH_SWITCH_RECORD"  # the file each flip is recorded in (see Switch)
+OFF, ON, MARK = signal.SIGUSR1, signal.SIGUSR2, signal.SIGRTMIN
+RECORD = "BENCH_SWITCH_RECORD"
 
 
 def _no_server_span(self: Tracing, scope: Any, request_id: str) -> None:
     return None
 
 
-def _no_call_span(self: Tracing, method: str, url: str, template: str, headers: Any) -> ClientCall:
+def _no_call_span(
+    self: Tracing, method: str, url: str, template: str, headers: dict[str, str]
+) -> ClientCall:
     return ClientCall(None)
 
 
 class Switch:
-    """Flips tracing's per-request work. Requests in flight keep what they started with: the
-    request layer holds its span, and a call's span is its own.
-
-    With a `record` file, each flip (and each mark) appends the state it starts, the CPU time
-    so far of the process (all threads) and of its main thread (nanoseconds), and the requests
-    it has answered so far (its metrics): the phases between are what the bench compares. The
-    main thread serves the requests; the others' CPU is the span export's (see bench.harness)."""
+    """Tracing's per-request work, on or off. Requests in flight keep what they started with:
+    the request layer holds its span, and a call's span is its own."""
 
     def __init__(self, record: Path | None = None) -> None:
         self.on = True
         self.record = record
-        self.metrics: list[Metrics] = []  # filled as the app's request layer is built
+        self.answered = 0  # requests, counted by count_requests
         self._spans = (Tracing.start_server_span, Tracing.client_call)
-        self._ids: TraceIds | None = None
+        self._ids = netflux_logging.trace_ids()
 
-    def flip(self, signum: int | None = None, frame: FrameType | None = None) -> None:
-        if self.on:  # the log lines' source of ids, which Tracing.start set if tracing is on
-            self._ids = netflux_logging._trace_ids
-        self.on = not self.on
-        start, call = self._spans if self.on else (_no_server_span, _no_call_span)
-        Tracing.start_server_span = start  # type: ignore[method-assign]
-        Tracing.client_call = call  # type: ignore[method-assign]
-        netflux_logging.set_trace_ids(self._ids if self.on else None)
-        self.mark()
-
-    def mark(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+    def handle(self, signum: int, frame: FrameType | None = None) -> None:
+        if signum in (OFF, ON):
+            self.set(signum == ON)
         if self.record is not None:
             # A signal handler runs in the main thread: thread_time is the serving thread's.
             cpu, main = time.process_time_ns(), time.thread_time_ns()
             with self.record.open("a") as out:
-                out.write(f"{'on' if self.on else 'off'} {cpu} {main} {self.answered()}\n")
+                out.write(f"{'on' if self.on else 'off'} {cpu} {main} {self.answered}\n")
 
-    def answered(self) -> int:
-        return sum(
-            int(sample.value)
-            for metrics in self.metrics
-            for metric in metrics.requests.collect()
-            for sample in metric.samples
-            if sample.name.endswith("_count")
-        )
+    def set(self, on: bool) -> None:
+        if on == self.on:
+            return
+        if self.on:  # the log lines' source of ids, which Tracing.start set if tracing is on
+            self._ids = netflux_logging.trace_ids()
+        self.on = on
+        start, call = self._spans if on else (_no_server_span, _no_call_span)
+        Tracing.start_server_span = start  # type: ignore[method-assign]
+        Tracing.client_call = call  # type: ignore[method-assign]
+        netflux_logging.set_trace_ids(self._ids if on else None)
 
-    def watch(self) -> None:
-        """Keeps the metrics of every request layer built from now on."""
-        build = RequestTelemetry.__init__
-        metrics = self.metrics
+    def count_requests(self) -> None:
+        """Counts each request the request layer reports to its metrics. A plain count rather
+        than the metrics' own: their lock may be held by the code the signal interrupted."""
+        observe = Metrics.observe_request
 
-        def init(layer: RequestTelemetry, app: Any, **options: Any) -> None:
-            build(layer, app, **options)
-            metrics.append(layer.metrics)
+        def counted(metrics: Metrics, method: str, uri: str, status: int, seconds: float) -> None:
+            self.answered += 1
+            observe(metrics, method, uri, status, seconds)
 
-        RequestTelemetry.__init__ = init  # type: ignore[method-assign,assignment]
+        Metrics.observe_request = counted  # type: ignore[method-assign,assignment]
 
 
 def main(argv: list[str]) -> None:
@@ -107,10 +102,9 @@ def main(argv: list[str]) -> None:
     (script,) = entry_points(group="console_scripts", name=argv[0])
     record = os.environ.get(RECORD)
     switch = Switch(Path(record) if record else None)
-    switch.watch()
-    # uvicorn takes over SIGINT and SIGTERM only
-    signal.signal(SWITCH, switch.flip)
-    signal.signal(MARK, switch.mark)
+    switch.count_requests()
+    for signum in (OFF, ON, MARK):  # uvicorn takes over SIGINT and SIGTERM only
+        signal.signal(signum, switch.handle)
     script.load()()
 
 

@@ -130,6 +130,7 @@ def test_a_phase_runs_from_its_mark_to_the_next_switch_with_both_processes_cpu(
         ("on", 1.8, 1.7, 300),
         ("on", 2.0, 1.9, 340),
         ("off", 2.6, 2.4, 500),
+        ("on", 2.7, 2.5, 510),  # the switch back on after the run
     )
     called = record(
         ("off", 5.0, 4.0, 0),
@@ -147,9 +148,20 @@ def test_a_phase_runs_from_its_mark_to_the_next_switch_with_both_processes_cpu(
     assert [p.answered for p in phases] == [150, 160]
 
 
-def test_records_short_of_a_switch_are_refused(harness: ModuleType) -> None:
-    short = record(("off", 1.0, 1.0, 0), ("off", 1.1, 1.1, 5))
-    assert harness.phases_of([short], 2) is None
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("off", 1.0, 1.0, 0), ("off", 1.1, 1.1, 5)],  # a switch short
+        # A process left on: its "off" phase would be an "on" one.
+        [("on", 1.0, 1.0, 0), ("on", 1.1, 1.1, 5), ("on", 1.2, 1.2, 9)],
+        [("off", 1.0, 1.0, 0), ("off", 1.1, 1.1, 5), ("on", 1.2, 1.2, 5)],  # nothing served
+    ],
+)
+def test_records_that_are_not_the_signals_sent_are_refused(
+    harness: ModuleType, rows: list[tuple[str, float, float, int]]
+) -> None:
+    with pytest.raises(ValueError, match=r"records|served"):
+        harness.phases_of([record(*rows)], 1)
 
 
 def test_a_triplet_reads_on_over_off_whichever_state_is_in_the_middle(
@@ -158,15 +170,15 @@ def test_a_triplet_reads_on_over_off_whichever_state_is_in_the_middle(
     phase = harness.Phase
     on_middle = [phase(False, 10, 0, 10), phase(True, 13, 0, 10), phase(False, 12, 0, 10)]
     off_middle = [phase(True, 12, 0, 10), phase(False, 10, 0, 10), phase(True, 10, 0, 10)]
-    assert harness.triplet_ratio(on_middle) == pytest.approx(1.3 / 1.1)
-    assert harness.triplet_ratio(off_middle) == pytest.approx(1.1 / 1.0)
+    assert harness.triplet_ratio(on_middle, 0.0) == pytest.approx(1.3 / 1.1)
+    assert harness.triplet_ratio(off_middle, 0.0) == pytest.approx(1.1 / 1.0)
+    # The export's CPU a traced request is added to each "on" phase's.
+    assert harness.triplet_ratio(on_middle, 0.2) == pytest.approx(1.5 / 1.1)
 
 
 def test_the_export_threads_cpu_is_the_on_phases_whenever_it_ran(harness: ModuleType) -> None:
     phase = harness.Phase
-    # The export of the on phase's spans ran in the off phase after it: 2 s, all of it on's.
-    exported_late = [phase(False, 10, 0, 10), phase(True, 10, 0, 10), phase(False, 10, 2, 10)]
-    assert harness.triplet_ratio(exported_late) == pytest.approx(1.2)
-    # Two on phases share it.
-    two_on = [phase(True, 10, 0, 10), phase(False, 10, 2, 10), phase(True, 10, 0, 10)]
-    assert harness.triplet_ratio(two_on) == pytest.approx(1.1)
+    # 3 s of export, run in an off phase, for the 20 requests the on phases served.
+    run = [phase(False, 10, 0, 10), phase(True, 10, 0, 10), phase(False, 10, 3, 10)]
+    run += [phase(True, 10, 0, 10)]
+    assert harness.export_per_request(run) == pytest.approx(0.15)

@@ -34,6 +34,11 @@ def set_trace_ids(source: TraceIds | None) -> None:
     _trace_ids = source
 
 
+def trace_ids() -> TraceIds | None:
+    """The source set_trace_ids set (None while tracing is off)."""
+    return _trace_ids
+
+
 def _context(record: logging.LogRecord) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if (rid := request_id.current()) is not None:
