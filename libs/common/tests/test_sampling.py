@@ -291,6 +291,27 @@ def test_baggage_set_inside_an_unsampled_request_still_travels() -> None:
     assert sent["traceparent"].endswith("-02")  # random trace id, not sampled
 
 
+def test_a_call_under_an_unsampled_request_writes_its_headers_without_the_propagators(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tracing = tracing_with(DEFAULT_OFF, RandomIdGenerator(), decide_here=True)
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    handle = tracing.start_server_span(scope, "r")
+    assert handle is not None
+    # The comparisons with the SDK above hold these headers to the propagators'; this, that
+    # they were written here (the propagators' inject is what the fast path saves).
+    monkeypatch.setattr(tracing, "_inject", lambda *args, **kwargs: pytest.fail("injected"))
+    try:
+        sent: dict[str, str] = {}
+        with tracing.client_call("GET", "http://m/", "/", sent) as call:
+            assert call.span is not None
+            own = call.span.get_span_context()
+    finally:
+        tracing.end_server_span(handle, "/", 200, None)
+    trace_id = handle.span.get_span_context().trace_id
+    assert sent == {"traceparent": f"00-{trace_id:032x}-{own.span_id:016x}-02"}
+
+
 @pytest.mark.parametrize(
     "sampler",
     [

@@ -166,7 +166,7 @@ class HeadSampling:
             _FLAGS[own_flags | TraceFlags.SAMPLED if recorded else own_flags],
         )
         if not recorded:
-            span: Span = NonRecordingSpan(context)
+            span: Span = _Unrecorded(context)
             return span, Context({_SPAN_KEY: span})
         # What the SDK's processors get as the parent context: the caller's, as extracted.
         extracted = Context()
@@ -176,6 +176,24 @@ class HeadSampling:
             name, context, parent, SpanKind.SERVER, attributes, self.source, extracted
         )
         return span, Context({_SPAN_KEY: span})
+
+    def unrecorded_call(self, current: Context, headers: dict[str, str]) -> Span | None:
+        """`unrecorded_child` for a call, with the headers the W3C propagators would write
+        for it, when the `current` context is one `server` made for a request it did not
+        record, unchanged: the span is all it holds (no trace state, no baggage: requests with
+        those go to the SDK). In the running customer-service the propagators' `inject` was
+        most of a call's tracing."""
+        parent = current.get(_SPAN_KEY)
+        if type(parent) is not _Unrecorded or len(current) != 1:
+            return None
+        context = parent.get_span_context()
+        trace_id, flags = context.trace_id, context.trace_flags
+        span_id = self._ids.generate_span_id()
+        headers["traceparent"] = (
+            f"00-{trace_id.to_bytes(16, 'big').hex()}-{span_id.to_bytes(8, 'big').hex()}"
+            f"-{flags:02x}"
+        )
+        return NonRecordingSpan(_span_context(trace_id, span_id, flags))
 
     def unrecorded_child(self, parent: Span) -> Span | None:
         """A span under `parent` (the current one) when the sampler would not record it."""
@@ -208,6 +226,13 @@ class HeadSampling:
         )
         # The parent context the SDK's processors get is the one passed to `start_span`: none.
         return RecordedSpan(name, own, context, kind, attributes, source or self.source, None)
+
+
+class _Unrecorded(NonRecordingSpan):
+    """A request's span that `server` decided not to record: its context carries nothing but
+    the span (see `unrecorded_call`)."""
+
+    __slots__ = ()
 
 
 def _span_context(
