@@ -124,20 +124,24 @@ def record(*rows: tuple[str, float, float, int]) -> str:
 def test_a_phase_runs_from_its_mark_to_the_next_switch_with_both_processes_cpu(
     harness: ModuleType,
 ) -> None:
+    states = ["off", "off", "on", "on", "off", "on"]  # the last: the switch back on after
     entry = record(
-        ("off", 1.0, 1.0, 100),
-        ("off", 1.2, 1.2, 150),
-        ("on", 1.8, 1.7, 300),
-        ("on", 2.0, 1.9, 340),
-        ("off", 2.6, 2.4, 500),
-        ("on", 2.7, 2.5, 510),  # the switch back on after the run
+        *zip(
+            states,
+            [1.0, 1.2, 1.8, 2.0, 2.6, 2.7],
+            [1.0, 1.2, 1.7, 1.9, 2.4, 2.5],
+            [100, 150, 300, 340, 500, 510],
+            strict=True,
+        )
     )
     called = record(
-        ("off", 5.0, 4.0, 0),
-        ("off", 5.1, 4.1, 9),
-        ("on", 5.4, 4.4, 30),
-        ("on", 5.5, 4.5, 33),
-        ("off", 5.8, 4.7, 60),
+        *zip(
+            states[:5],
+            [5.0, 5.1, 5.4, 5.5, 5.8],
+            [4.0, 4.1, 4.4, 4.5, 4.7],
+            [0, 9, 30, 33, 60],
+            strict=True,
+        )
     )
     phases = harness.phases_of([entry, called], 2)
     assert [p.on for p in phases] == [False, True]
