@@ -586,8 +586,9 @@ def measure_per_request(
 
     The span export runs in its own thread when a batch is due (every 5 s, or at 512 spans): at
     a tenth sampled in one triplet out of several, and often in an "off" phase after the spans'
-    "on" one. So the export's CPU over an instance's whole run is divided among the requests
-    its "on" phases served, and added to each of them.
+    "on" one. So the export's CPU in an instance's measured phases is divided among the
+    requests its "on" phases served, and added to each of them (what falls in the 0.2 s
+    between a switch and its phase's start is dropped, as evenly, for both states).
 
     Why alternate this fast: the machine's speed moves by the second (identical 2 s runs of one
     process, one after another, differed by up to 30 %: its CPU per request is what is left of
@@ -645,8 +646,9 @@ class Phase(NamedTuple):
 
 
 def alternate(wrk: str, target: Target, phases: int, phase: float, settle: float) -> list[Phase]:
-    """One instance's phases under one load (see measure_per_request), from "off"; tracing's
-    work a request on again after."""
+    """One instance's phases under one load (see measure_per_request), from "off" (the state
+    the processes are not in, so the first switch is a real one); tracing's work a request on
+    again after, as the other measurements expect."""
     procs = target.servers
     for proc in procs:
         proc.records.unlink(missing_ok=True)
@@ -704,14 +706,14 @@ def phases_of(records: Sequence[str], phases: int) -> list[Phase]:
 
 def export_per_request(phases: Sequence[Phase]) -> float:
     """The other threads' CPU (the span export's) over all `phases`, per request of the "on"
-    ones: the only phases that make spans."""
+    ones: only they make spans, whichever phase the export of them ran in."""
     return sum(p.other_cpu for p in phases) / sum(p.answered for p in phases if p.on)
 
 
 def triplet_ratio(three: Sequence[Phase], export: float) -> float:
     """on / off of three consecutive phases, the middle one against the mean of the others;
-    `export` (seconds a request) is added to the "on" phases' CPU per request, which leaves
-    out the export's own CPU in the phases."""
+    each phase counts its main threads' CPU only, and the "on" ones the export's at its
+    average over the run instead, `export` (seconds a request)."""
 
     def per_request(p: Phase) -> float:
         return p.main_cpu / p.answered + (export if p.on else 0.0)
