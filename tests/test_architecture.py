@@ -26,8 +26,9 @@ LAYERS: dict[str, tuple[str, frozenset[str]]] = {
     "netflux_devstack": ("libs/devstack/src", frozenset({"netflux_catalogue"})),
     # The product infrastructure: no web framework, no services, no test support.
     "netflux_infra": ("infra/src", frozenset({"netflux_catalogue"})),
-    # The benchmark drives the services as processes; it imports devstack's launchers only.
-    "bench": (".", frozenset({"netflux_catalogue", "netflux_devstack"})),
+    # The benchmark drives the services as processes through devstack's launchers; its
+    # bench.switchable runs inside them, so it reaches their tracing and metrics (common).
+    "bench": (".", frozenset({"netflux_catalogue", "netflux_devstack", "netflux_common"})),
     # The rehearsal and synthesized-JSON readers: test support, never shipped with infra.
     "netflux_infra_testing": (
         "infra/testing/src",
