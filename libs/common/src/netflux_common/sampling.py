@@ -41,6 +41,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 from opentelemetry.util.types import AnyValue
 
 from netflux_common.spans import RecordedSpan, SpanSource
+from netflux_common.tracing import hex_ids
 
 # ParentBased's own description when its delegates are the specification's defaults (follow a
 # parent's decision, local or remote); group 1 names the root sampler, group 2 a ratio's rate.
@@ -189,10 +190,8 @@ class HeadSampling:
         context = parent.get_span_context()
         trace_id, flags = context.trace_id, context.trace_flags
         span_id = self._ids.generate_span_id()
-        headers["traceparent"] = (
-            f"00-{trace_id.to_bytes(16, 'big').hex()}-{span_id.to_bytes(8, 'big').hex()}"
-            f"-{flags:02x}"
-        )
+        trace_hex, span_hex = hex_ids(trace_id, span_id)
+        headers["traceparent"] = f"00-{trace_hex}-{span_hex}-{flags:02x}"
         return NonRecordingSpan(_span_context(trace_id, span_id, flags))
 
     def unrecorded_child(self, parent: Span) -> Span | None:
